@@ -1,0 +1,260 @@
+"""Independent feasibility checks.
+
+Two checkers, both written without reusing the solver code:
+
+- :func:`check_plan` verifies a problem-level :class:`~logistics.plan.Plan` against its
+  :class:`~logistics.problem.RoutingProblem` (used by the backends' tests and the
+  benchmark harness);
+- :func:`check_solution` verifies a reported :class:`~logistics.solution.Solution` from the
+  :class:`~logistics.scenario.Scenario` and the :class:`~logistics.matrix.TravelMatrix`
+  alone: capacity on every leg, time windows, pickup before delivery on the same route,
+  route duration, farm availability, refrigeration, and each order served exactly once or
+  listed as unserved with a reason. It runs before any report is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from .exceptions import InfeasiblePlanError
+from .plan import schedule_route
+
+if TYPE_CHECKING:
+    from .matrix import TravelMatrix
+    from .plan import Plan
+    from .problem import RoutingProblem
+    from .scenario import Scenario
+    from .solution import Solution
+
+__all__ = ["assert_feasible", "check_plan", "check_solution"]
+
+_TIME_TOLERANCE_S = 1.0
+_MASS_TOLERANCE_KG = 1e-6
+
+
+def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
+    """Return every rule a plan breaks (empty when feasible).
+
+    Parameters
+    ----------
+    problem
+        The routing problem.
+    plan
+        A plan for it.
+
+    Returns
+    -------
+    list of str
+        One message per violation.
+    """
+    errors: list[str] = []
+    seen: Counter[int] = Counter()
+    vehicles_used: Counter[int] = Counter(r.vehicle for r in plan.routes)
+    errors += [f"vehicle {k} has {n} routes" for k, n in vehicles_used.items() if n > 1]
+    for route in plan.routes:
+        errors += _check_route(problem, route.vehicle, route.visits)
+        seen.update(route.visits)
+    errors += [f"visit {v} made {n} times" for v, n in seen.items() if n > 1]
+    unserved = set(plan.unserved)
+    for r_idx, req in enumerate(problem.requests):
+        nodes = [req.delivery] if req.pickup is None else [req.pickup, req.delivery]
+        made = [seen[n] > 0 for n in nodes]
+        if r_idx in unserved and any(made):
+            errors.append(f"request {req.id!r} listed unserved but visited")
+        elif r_idx not in unserved and not all(made):
+            errors.append(f"request {req.id!r} neither fully served nor listed unserved")
+    return errors
+
+
+def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> list[str]:
+    errors: list[str] = []
+    vehicle = problem.vehicles[k]
+    where = f"vehicle {vehicle.id!r}"
+    load = [0] * len(problem.dimensions)
+    if problem.requests and problem.requests[0].pickup is None:
+        # Depot deliveries are all on board when the vehicle leaves.
+        for idx in visits:
+            req = problem.requests[problem.visits[idx].request]
+            load = [a + b for a, b in zip(load, req.demand, strict=True)]
+    picked: set[int] = set()
+    for idx in visits:
+        visit = problem.visits[idx]
+        req = problem.requests[visit.request]
+        allowed = req.allowed_vehicles
+        if allowed is not None and k not in allowed:
+            errors.append(f"{where} serves request {req.id!r} it is not allowed to carry")
+        sign = 1 if visit.kind == "pickup" else -1
+        if visit.kind == "pickup":
+            picked.add(visit.request)
+        elif req.pickup is not None and visit.request not in picked:
+            errors.append(f"{where} delivers {req.id!r} before picking it up")
+        load = [a + sign * b for a, b in zip(load, req.demand, strict=True)]
+        for d, (amount, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
+            if amount > cap:
+                errors.append(
+                    f"{where} carries {amount} {problem.dimensions[d]} after visit {idx}; "
+                    f"capacity {cap}"
+                )
+    sched = schedule_route(problem, k, visits)
+    for pos, idx in enumerate(visits):
+        begin = int(sched.start[pos])
+        if not any(lo <= begin <= hi for lo, hi in problem.visits[idx].windows):
+            errors.append(f"{where} starts visit {idx} at {begin}, outside its windows")
+    if sched.duration > vehicle.max_duration:
+        errors.append(f"{where} route lasts {sched.duration} > {vehicle.max_duration}")
+    if sched.finish > vehicle.shift[1]:
+        errors.append(f"{where} ends at {sched.finish}, after its shift {vehicle.shift}")
+    return errors
+
+
+def check_solution(scenario: Scenario, matrix: TravelMatrix, solution: Solution) -> list[str]:
+    """Return every rule a reported solution breaks, from scenario and matrix alone.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the solution claims to serve.
+    matrix
+        The travel matrix between the scenario's sites.
+    solution
+        The reported solution (routes of stops with times and loads).
+
+    Returns
+    -------
+    list of str
+        One message per violation; empty when the solution is feasible.
+    """
+    orders = {o.id: o for o in scenario.orders}
+    points = {d.id: d for d in scenario.delivery_points}
+    farms = {p.id: p for p in scenario.producers}
+    errors: list[str] = []
+    picked_count: Counter[str] = Counter()
+    delivered_count: Counter[str] = Counter()
+    for route in solution.routes:
+        errors += _check_scenario_route(scenario, matrix, route, orders, points, farms)
+        for stop in route.stops:
+            if stop.type == "pickup" and stop.order:
+                picked_count[stop.order] += 1
+            elif stop.type == "delivery" and stop.order:
+                delivered_count[stop.order] += 1
+    unserved = Counter(u.order for u in solution.unserved)
+    for u in solution.unserved:
+        if not u.reason.strip():
+            errors.append(f"order {u.order!r} is listed unserved without a reason")
+        if u.order not in orders:
+            errors.append(f"unserved order {u.order!r} is not in the scenario")
+    for oid in orders:
+        served = delivered_count[oid]
+        if served + unserved[oid] != 1 or picked_count[oid] != served:
+            errors.append(
+                f"order {oid!r} must be served once or listed unserved once; delivered "
+                f"{served}x, picked up {picked_count[oid]}x, listed unserved {unserved[oid]}x"
+            )
+    return errors
+
+
+def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> list[str]:  # type: ignore[no-untyped-def]
+    where = f"{solution_label(route)}"
+    errors: list[str] = []
+    vt = next((t for t in scenario.vehicle_types if t.id == route.vehicle_type), None)
+    if vt is None:
+        return [f"{where}: unknown vehicle type {route.vehicle_type!r}"]
+    stops = route.stops
+    if len(stops) < 2 or stops[0].type != "start" or stops[-1].type != "end":
+        return [f"{where}: must begin with a start stop and finish with an end stop"]
+    load_kg, load_crates, on_board = 0.0, 0, set()
+    for prev, stop in zip(stops, stops[1:], strict=False):
+        travel = matrix.duration_s[matrix.index(prev.site), matrix.index(stop.site)]
+        if stop.arrival_s + _TIME_TOLERANCE_S < prev.departure_s + travel:
+            errors.append(
+                f"{where}: reaches {stop.site} at {stop.arrival_s:.0f}s, before "
+                f"{prev.departure_s + travel:.0f}s (left {prev.site} + travel time)"
+            )
+        if stop.start_s + _TIME_TOLERANCE_S < stop.arrival_s:
+            errors.append(f"{where}: service at {stop.site} starts before arrival")
+        if stop.type in ("pickup", "delivery"):
+            order = orders.get(stop.order or "")
+            if order is None:
+                errors.append(f"{where}: stop at {stop.site} names unknown order {stop.order!r}")
+                continue
+            if stop.type == "pickup":
+                errors += _check_pickup(where, stop, order, farms, vt, route)
+                on_board.add(order.id)
+                load_kg += order.kg
+                load_crates += order.crates
+            else:
+                errors += _check_delivery(where, stop, order, points, on_board)
+                on_board.discard(order.id)
+                load_kg -= order.kg
+                load_crates -= order.crates
+            if load_kg > vt.capacity_kg + _MASS_TOLERANCE_KG:
+                errors.append(
+                    f"{where}: carries {load_kg:.1f} kg after {stop.site}; capacity "
+                    f"{vt.capacity_kg:g} kg"
+                )
+            if load_crates > vt.capacity_crates:
+                errors.append(
+                    f"{where}: carries {load_crates} crates after {stop.site}; capacity "
+                    f"{vt.capacity_crates}"
+                )
+            if abs(stop.load_kg - load_kg) > 1e-3:
+                errors.append(
+                    f"{where}: reports {stop.load_kg:.3f} kg on board after {stop.site}; "
+                    f"the orders give {load_kg:.3f} kg"
+                )
+    if on_board:
+        errors.append(f"{where}: ends with undelivered orders {sorted(on_board)}")
+    duration_s = stops[-1].arrival_s - stops[0].departure_s
+    if duration_s > scenario.max_route_duration_s + _TIME_TOLERANCE_S:
+        errors.append(
+            f"{where}: lasts {duration_s / 3600:.2f} h, above the "
+            f"{scenario.max_route_duration_h:g} h maximum"
+        )
+    return errors
+
+
+def _check_pickup(where, stop, order, farms, vt, route) -> list[str]:  # type: ignore[no-untyped-def]
+    errors = []
+    farm = farms[order.producer]
+    if stop.site != farm.id:
+        errors.append(f"{where}: picks up {order.id!r} at {stop.site}, not at farm {farm.id}")
+    if not (farm.available.start - _TIME_TOLERANCE_S <= stop.start_s
+            <= farm.available.end + _TIME_TOLERANCE_S):
+        errors.append(
+            f"{where}: collects {order.id!r} at {stop.start_s:.0f}s, outside the farm's "
+            f"availability {farm.available.start}-{farm.available.end}s"
+        )
+    if order.temperature == "chilled" and not vt.refrigerated:
+        errors.append(f"{where}: chilled order {order.id!r} in a non-refrigerated vehicle")
+    if route.owner and route.strategy == "separate" and route.owner != order.producer:
+        errors.append(f"{where}: separate strategy carries another producer's order")
+    return errors
+
+
+def _check_delivery(where, stop, order, points, on_board) -> list[str]:  # type: ignore[no-untyped-def]
+    errors = []
+    point = points[order.delivery_point]
+    if stop.site != point.id:
+        errors.append(f"{where}: delivers {order.id!r} at {stop.site}, not at {point.id}")
+    if order.id not in on_board:
+        errors.append(f"{where}: delivers {order.id!r} before picking it up")
+    if not any(w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
+               for w in point.time_windows):
+        errors.append(
+            f"{where}: delivers {order.id!r} at {stop.start_s:.0f}s, outside the time "
+            f"windows of {point.id}"
+        )
+    return errors
+
+
+def solution_label(route) -> str:  # type: ignore[no-untyped-def]
+    """Name a route in messages."""
+    return f"{route.strategy} route of vehicle {route.vehicle!r}"
+
+
+def assert_feasible(scenario: Scenario, matrix: TravelMatrix, solution: Solution) -> None:
+    """Raise :class:`InfeasiblePlanError` unless ``solution`` passes :func:`check_solution`."""
+    errors = check_solution(scenario, matrix, solution)
+    if errors:
+        raise InfeasiblePlanError(errors)

@@ -1,0 +1,119 @@
+"""Command line: ``logistics run|validate|schema``.
+
+Thin by design: parse arguments, call the library, print. Errors the library raises on
+purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+from .exceptions import LogisticsError
+
+__all__ = ["main"]
+
+_RUN_HELP = "Solve a scenario separate and pooled, print the comparison, write reports."
+_OSM_HELP = (
+    "Folder to look for the scenario's OSM file in (after the scenario's own folder); "
+    "repeatable. Also read from LOGISTICS_OSM_DIR."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="logistics",
+        description="Pooled food deliveries: what sharing vehicles saves, on real roads.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
+    run.add_argument("scenario", type=Path, help="Scenario YAML file.")
+    run.add_argument("--out", type=Path, help="Write report.json, routes.csv, stops.csv here.")
+    run.add_argument("--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP)
+    run.add_argument("--time-limit", type=float, help="Pooled solver budget in seconds.")
+    run.add_argument("--backend", choices=["auto", "ortools", "pyvrp"], help="Solver backend.")
+    run.add_argument("--no-cache", action="store_true", help="Rebuild network and matrix.")
+    run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+    check = sub.add_parser("validate", help="Validate a scenario file and exit.")
+    check.add_argument("scenario", type=Path)
+    sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .compare import compare
+    from .report import comparison_table, write_report
+    from .scenario import load_scenario
+    from .travel import build_travel
+
+    console = Console(stderr=True, quiet=args.quiet)
+    out = Console()
+    scenario = load_scenario(args.scenario)
+    overrides = {}
+    if args.time_limit is not None:
+        overrides["time_limit_s"] = args.time_limit
+    if args.backend is not None:
+        overrides["backend"] = args.backend
+    if overrides:
+        scenario = scenario.model_copy(
+            update={"solver": scenario.solver.model_copy(update=overrides)}
+        )
+        scenario._source = args.scenario.resolve()
+    with console.status("starting", spinner="dots") as status:
+
+        def progress(message: str) -> None:
+            status.update(message)
+            console.log(message)
+
+        travel = build_travel(
+            scenario,
+            scenario_dir=args.scenario.resolve().parent,
+            osm_dirs=args.osm_dir,
+            use_cache=not args.no_cache,
+            progress=progress,
+        )
+        comparison = compare(
+            scenario, matrix=travel.matrix, network=travel.network, progress=progress
+        )
+    out.print(comparison_table(comparison))
+    for label, result in (("separate", comparison.separate), ("pooled", comparison.pooled)):
+        for u in result.solution.unserved:
+            out.print(f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}")
+    if args.out is not None:
+        files = write_report(comparison, args.out)
+        out.print("Wrote " + ", ".join(str(f) for f in files))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.simplefilter("default")
+    try:
+        if args.command == "schema":
+            from .scenario import scenario_json_schema
+
+            print(json.dumps(scenario_json_schema(), indent=2))
+            return 0
+        if args.command == "validate":
+            from .scenario import load_scenario
+
+            s = load_scenario(args.scenario)
+            print(f"{args.scenario}: valid ({len(s.producers)} producers, "
+                  f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)")
+            return 0
+        return _run(args)
+    except LogisticsError as exc:
+        print(f"logistics: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("logistics: interrupted", file=sys.stderr)
+        return 130

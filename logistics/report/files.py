@@ -1,0 +1,134 @@
+"""``report.json``, ``routes.csv`` and ``stops.csv``, written atomically.
+
+``report.json`` keys
+--------------------
+``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``}; ``strategies.separate``
+and ``strategies.pooled``, each with ``distance_km``, ``duration_h``, ``cost_eur``,
+``co2e_kg``, ``vehicles_used``, ``orders_served``, ``orders_unserved`` (list of {``order``,
+``producer``, ``reason``}), ``objective``, ``backend`` and ``routes`` (list of {``vehicle``,
+``vehicle_type``, ``owner``, ``distance_km``, ``duration_h``, ``cost_eur``, ``co2e_kg``,
+``stops``: list of {``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
+``load_kg``, ``load_crates``}}); ``savings`` with ``distance_km``, ``distance_pct``,
+``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``,
+``vehicles_used``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .._cache import atomic_write_text
+
+if TYPE_CHECKING:
+    from ..compare import Comparison, StrategyResult
+
+__all__ = ["comparison_dict", "write_report"]
+
+
+def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
+    sol, acc = result.solution, result.account
+    by_vehicle = {r.vehicle: r for r in acc.routes}
+    return {
+        "distance_km": round(acc.distance_km, 3),
+        "duration_h": round(acc.duration_h, 3),
+        "cost_eur": round(acc.cost_eur, 2),
+        "co2e_kg": round(acc.co2e_kg, 3),
+        "vehicles_used": acc.vehicles_used,
+        "orders_served": acc.orders_served,
+        "orders_unserved": [asdict(u) for u in sol.unserved],
+        "objective": round(sol.objective, 4),
+        "backend": sol.backend,
+        "solve_time_s": round(sol.wall_time_s, 2),
+        "routes": [
+            {
+                "vehicle": r.vehicle,
+                "vehicle_type": r.vehicle_type,
+                "owner": r.owner,
+                "distance_km": round(r.distance_km, 3),
+                "duration_h": round(r.duration_h, 3),
+                "cost_eur": round(by_vehicle[r.vehicle].cost_eur, 2),
+                "co2e_kg": round(by_vehicle[r.vehicle].co2e_kg, 3),
+                "stops": [asdict(s) for s in r.stops],
+            }
+            for r in sol.routes
+        ],
+    }
+
+
+def comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    """Return the JSON-ready content of ``report.json``."""
+    net = comparison.network
+    return {
+        "scenario": comparison.scenario.name,
+        "network": {
+            "source": net.source,
+            "kind": net.kind,
+            "nodes": net.nodes,
+            "edges": net.edges,
+            "fallback_reason": net.fallback_reason or None,
+        },
+        "strategies": {
+            "separate": _strategy_dict(comparison.separate),
+            "pooled": _strategy_dict(comparison.pooled),
+        },
+        "savings": {k: round(v, 3) for k, v in comparison.savings.items()},
+        "wall_time_s": round(comparison.wall_time_s, 2),
+    }
+
+
+def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
+    """Write ``report.json``, ``routes.csv`` and ``stops.csv`` into ``out_dir``.
+
+    Each file is written to a temporary file and renamed, so a reader never sees a
+    half-written file.
+
+    Parameters
+    ----------
+    comparison
+        A checked comparison.
+    out_dir
+        Output folder (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = comparison_dict(comparison)
+    route_cols = ["strategy", "vehicle", "vehicle_type", "owner", "distance_km",
+                  "duration_h", "cost_eur", "co2e_kg", "stops"]
+    stop_cols = ["strategy", "vehicle", "seq", "site", "type", "order", "arrival_s",
+                 "start_s", "departure_s", "load_kg", "load_crates"]
+    route_rows, stop_rows = [], []
+    for name, strategy in data["strategies"].items():
+        for route in strategy["routes"]:
+            route_rows.append({"strategy": name, **{k: route[k] for k in route_cols[1:-1]},
+                               "stops": len(route["stops"])})
+            for seq, stop in enumerate(route["stops"]):
+                stop_rows.append({"strategy": name, "vehicle": route["vehicle"],
+                                  "seq": seq, **stop})
+    files = {
+        "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        "routes.csv": _csv_text(route_rows, route_cols),
+        "stops.csv": _csv_text(stop_rows, stop_cols),
+    }
+    written = []
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+        written.append(out / name)
+    return written

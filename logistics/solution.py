@@ -1,0 +1,228 @@
+"""Solutions in scenario terms: routes of stops at sites, with times and loads.
+
+:func:`to_solution` turns a problem-level :class:`~logistics.plan.Plan` into a
+:class:`Solution` that names vehicles, sites and orders, and gives every unserved order
+a reason found by testing it alone against the fleet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from .constants import MASS_SCALE
+from .plan import Plan, schedule_route
+from .scenario import format_time_of_day
+
+if TYPE_CHECKING:
+    from .problem import RoutingProblem
+    from .scenario import Scenario
+
+__all__ = ["Route", "Solution", "Stop", "Unserved", "merge_solutions", "to_solution"]
+
+StopType = Literal["start", "pickup", "delivery", "end"]
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A stop of a route; times in seconds after midnight, load after the stop."""
+
+    site: str
+    type: StopType
+    order: str | None
+    arrival_s: float
+    start_s: float
+    departure_s: float
+    load_kg: float
+    load_crates: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """One vehicle's day."""
+
+    strategy: str
+    vehicle: str
+    vehicle_type: str
+    owner: str
+    stops: tuple[Stop, ...]
+    distance_m: float
+    duration_s: float
+
+    @property
+    def distance_km(self) -> float:
+        """Distance driven in km."""
+        return self.distance_m / 1000.0
+
+    @property
+    def duration_h(self) -> float:
+        """Time from leaving the base to coming back, waiting included, in hours."""
+        return self.duration_s / 3600.0
+
+    @property
+    def orders(self) -> tuple[str, ...]:
+        """Orders delivered on this route."""
+        return tuple(s.order for s in self.stops if s.type == "delivery" and s.order)
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """An order that no route serves, and why."""
+
+    order: str
+    producer: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A strategy's plan for the whole scenario."""
+
+    strategy: str
+    routes: tuple[Route, ...]
+    unserved: tuple[Unserved, ...]
+    objective: float
+    backend: str
+    wall_time_s: float
+
+    @property
+    def orders_served(self) -> int:
+        """Number of orders delivered."""
+        return sum(len(r.orders) for r in self.routes)
+
+
+def to_solution(
+    scenario: Scenario, problem: RoutingProblem, plan: Plan, *, strategy: str
+) -> Solution:
+    """Express a plan in scenario terms, with a reason for each unserved order.
+
+    Parameters
+    ----------
+    scenario
+        The scenario the problem was built from.
+    problem
+        The problem (from :func:`~logistics.problem.build_problem`).
+    plan
+        The backend's plan.
+    strategy
+        Label, e.g. ``"separate"`` or ``"pooled"``.
+
+    Returns
+    -------
+    Solution
+        Routes of stops with schedules and loads; the objective in euros when the
+        objective is cost (else in the objective's unit).
+    """
+    from .plan import evaluate
+
+    routes = tuple(_route(problem, r.vehicle, r.visits, strategy) for r in plan.routes)
+    unserved = tuple(
+        Unserved(
+            problem.requests[i].id,
+            problem.requests[i].group,
+            unserved_reason(scenario, problem, i),
+        )
+        for i in plan.unserved
+    )
+    from .constants import COST_SCALE
+
+    scale = COST_SCALE if scenario.solver.objective in ("cost", "cost_carbon") else 1
+    return Solution(
+        strategy=strategy,
+        routes=routes,
+        unserved=unserved,
+        objective=evaluate(problem, plan) / scale,
+        backend=plan.backend,
+        wall_time_s=plan.wall_time_s,
+    )
+
+
+def _route(problem: RoutingProblem, k: int, visits: tuple[int, ...], strategy: str) -> Route:
+    v = problem.vehicles[k]
+    sched = schedule_route(problem, k, visits)
+    site = problem.location_ids
+    stops = [Stop(site[v.start], "start", None, sched.depart, sched.depart, sched.depart, 0.0, 0)]
+    load = [0, 0]
+    for pos, idx in enumerate(visits):
+        visit = problem.visits[idx]
+        req = problem.requests[visit.request]
+        sign = 1 if visit.kind == "pickup" else -1
+        load = [load[0] + sign * req.demand[0], load[1] + sign * req.demand[1]]
+        stops.append(
+            Stop(
+                site=site[visit.location],
+                type=visit.kind,
+                order=req.id,
+                arrival_s=float(sched.arrival[pos]),
+                start_s=float(sched.start[pos]),
+                departure_s=float(sched.departure[pos]),
+                load_kg=load[0] / MASS_SCALE,
+                load_crates=load[1],
+            )
+        )
+    stops.append(Stop(site[v.end], "end", None, sched.finish, sched.finish, sched.finish, 0.0, 0))
+    return Route(
+        strategy=strategy,
+        vehicle=v.id,
+        vehicle_type=v.type,
+        owner=v.owner,
+        stops=tuple(stops),
+        distance_m=float(problem.route_distance(k, visits)),
+        duration_s=float(sched.duration),
+    )
+
+
+def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> str:
+    """Explain why a request is unserved by testing it alone on each allowed vehicle."""
+    req = problem.requests[r_idx]
+    whose = "the pooled fleet" if any(v.owner == "" for v in problem.vehicles) or len(
+        {v.owner for v in problem.vehicles}
+    ) > 1 else f"producer {req.group}'s own fleet"
+    if not problem.vehicles:
+        return f"producer {req.group} has no vehicle of its own"
+    allowed = req.allowed_vehicles
+    if allowed is not None and not allowed:
+        return f"chilled order but {whose} has no refrigerated vehicle"
+    candidates = range(len(problem.vehicles)) if allowed is None else allowed
+    alone = (req.delivery,) if req.pickup is None else (req.pickup, req.delivery)
+    last_problem = ""
+    for k in candidates:
+        v = problem.vehicles[k]
+        if any(d > c for d, c in zip(req.demand, v.capacity, strict=True)):
+            last_problem = f"it exceeds the capacity of vehicle {v.id}"
+            continue
+        sched = schedule_route(problem, k, alone)
+        if not sched.feasible:
+            windows = problem.visits[req.delivery].windows
+            shown = ", ".join(
+                f"{format_time_of_day(a)}-{format_time_of_day(b)}" for a, b in windows
+            )
+            last_problem = (
+                f"vehicle {v.id} cannot reach {problem.location_ids[problem.visits[req.delivery].location]}"
+                f" within its windows ({shown}) after collecting at the farm "
+                f"(earliest arrival {format_time_of_day(int(sched.arrival[-1]))})"
+            )
+            continue
+        if sched.duration > v.max_duration:
+            last_problem = (
+                f"a round trip by vehicle {v.id} lasts {sched.duration / 3600:.1f} h, above "
+                f"the {v.max_duration / 3600:g} h maximum route duration"
+            )
+            continue
+        return (
+            "no room left: the vehicles' capacity, time windows and maximum route "
+            "duration do not fit it together with the other orders"
+        )
+    return f"no vehicle of {whose} can serve it on its own: {last_problem}"
+
+
+def merge_solutions(strategy: str, parts: list[Solution]) -> Solution:
+    """Combine per-producer solutions into one strategy-wide solution."""
+    return Solution(
+        strategy=strategy,
+        routes=tuple(r for p in parts for r in p.routes),
+        unserved=tuple(u for p in parts for u in p.unserved),
+        objective=sum(p.objective for p in parts),
+        backend="+".join(sorted({p.backend for p in parts if p.backend})) or "none",
+        wall_time_s=sum(p.wall_time_s for p in parts),
+    )

@@ -1,0 +1,61 @@
+"""The solver interface shared by every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..problem import RoutingProblem
+
+__all__ = ["FirstSolution", "SolveParams", "Solver"]
+
+FirstSolution = Literal[
+    "parallel_cheapest_insertion",
+    "local_cheapest_insertion",
+    "local_cheapest_cost_insertion",
+    "path_cheapest_arc",
+    "automatic",
+]
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Search settings understood by every backend.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget.
+    seed
+        Random seed (PyVRP); OR-Tools' search is deterministic for a given
+        ``solution_limit``.
+    solution_limit
+        Stop after this many solutions (makes time-limited runs reproducible).
+    first_solution
+        OR-Tools first-solution strategy. Insertion strategies are required with time
+        windows or pickups: ``path_cheapest_arc`` finds nothing on Solomon R101.
+    initial
+        A feasible plan to start the search from (OR-Tools), e.g. the separate plan.
+    """
+
+    time_limit_s: float = 10.0
+    seed: int = 1
+    solution_limit: int | None = None
+    first_solution: FirstSolution = "parallel_cheapest_insertion"
+    initial: Plan | None = None
+
+
+class Solver(Protocol):
+    """A routing backend."""
+
+    name: str
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        """Return the model features this backend cannot handle (empty if none)."""
+        ...
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        """Solve ``problem`` and return a plan (possibly with unserved requests)."""
+        ...
