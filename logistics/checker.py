@@ -77,6 +77,12 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
         for idx in visits:
             req = problem.requests[problem.visits[idx].request]
             load = [a + b for a, b in zip(load, req.demand, strict=True)]
+        for d, (amount, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
+            if amount > cap:
+                errors.append(
+                    f"{where} leaves its depot with {amount} {problem.dimensions[d]}; "
+                    f"capacity {cap}"
+                )
     picked: set[int] = set()
     for idx in visits:
         visit = problem.visits[idx]

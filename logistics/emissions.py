@@ -1117,6 +1117,10 @@ def _override_one(record: _R, fields: Mapping[str, Any], path: str) -> _R:
         row.update({k: _convert(k, types[k], v) for k, v in fields.items()})
         if isinstance(record, EnergyCarrier):
             _reconcile_split(row, set(fields))
+        if "source" not in fields:
+            # The shipped source no longer backs the new values: say so in the record.
+            changed = ", ".join(f"{k}={v!r}" for k, v in fields.items())
+            row["note"] = f"{row['note']} Scenario override: {changed}.".strip()
         return type(record)(**row)
     except ValueError as exc:
         msg = f"{path}: {exc}"

@@ -31,8 +31,8 @@ import numpy.typing as npt
 import scipy.sparse
 from scipy.spatial import cKDTree
 
-from logistics import _cache
-from logistics.exceptions import NetworkError
+from . import _cache
+from .exceptions import NetworkError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -459,9 +459,12 @@ def _graph_from_file(path: Path, suffix: str) -> nx.MultiDiGraph:
             xml_path = Path(folder) / path.name.removesuffix(".pbf")
             _pbf_to_osm_xml(path, xml_path)
             return ox.graph_from_xml(xml_path, simplify=False, retain_all=True)
-    except (OSError, EOFError, ValueError, SAXException) as exc:
+    except NetworkError:
+        raise
+    except (OSError, EOFError, ValueError, RuntimeError, SAXException) as exc:
         # bz2/gzip raise OSError or EOFError on a damaged archive, the XML parser
-        # SAXParseException, OSMnx ValueErrors (e.g. a file without ways).
+        # SAXParseException, OSMnx ValueErrors (e.g. a file without ways), pyosmium
+        # RuntimeError on a damaged PBF.
         msg = f"cannot read OSM file {path}: {exc}"
         raise NetworkError(msg) from exc
 
@@ -472,7 +475,7 @@ def _pbf_to_osm_xml(pbf_path: Path, xml_path: Path) -> None:
     OSMnx only reads XML. pyosmium is an optional dependency, imported here only.
     """
     try:
-        import osmium
+        import osmium  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:
         msg = (
             f"reading {pbf_path.name} needs pyosmium, which is not installed: "
@@ -532,7 +535,7 @@ def _download_network(
             f"south < north, in degrees; got {bbox!r}."
         )
         raise NetworkError(msg)
-    rounded = [round(v, 6) for v in (west, south, east, north)]
+    rounded = (round(west, 6), round(south, 6), round(east, 6), round(north, 6))
     key = _cache.cache_key(
         "download",
         rounded,
@@ -548,7 +551,7 @@ def _download_network(
 
     label = ",".join(f"{v:.5f}" for v in rounded)
     _say(progress, f"Downloading OSM roads in bbox {label} (Overpass API via OSMnx)")
-    graph = _fetch_bbox(tuple(rounded), label, use_cache=use_cache)
+    graph = _fetch_bbox(rounded, label, use_cache=use_cache)
     network = _network_from_graph(
         _prepare_graph(graph, progress),
         source=f"OpenStreetMap download, bbox W,S,E,N = {label} (OSMnx)",
@@ -561,7 +564,7 @@ def _download_network(
 
 
 def _fetch_bbox(
-    bbox: tuple[float, ...], label: str, *, use_cache: bool
+    bbox: tuple[float, float, float, float], label: str, *, use_cache: bool
 ) -> nx.MultiDiGraph:
     """Call OSMnx with its HTTP cache in our cache folder; map failures to ours."""
     import osmnx as ox

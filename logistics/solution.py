@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .constants import MASS_SCALE
 from .plan import Plan, schedule_route
 from .scenario import format_time_of_day
 
@@ -115,7 +114,8 @@ def to_solution(
     """
     from .plan import evaluate
 
-    routes = tuple(_route(problem, r.vehicle, r.visits, strategy) for r in plan.routes)
+    kg = {o.id: o.kg for o in scenario.orders}
+    routes = tuple(_route(problem, r.vehicle, r.visits, strategy, kg) for r in plan.routes)
     unserved = tuple(
         Unserved(
             problem.requests[i].id,
@@ -137,17 +137,25 @@ def to_solution(
     )
 
 
-def _route(problem: RoutingProblem, k: int, visits: tuple[int, ...], strategy: str) -> Route:
+def _route(
+    problem: RoutingProblem,
+    k: int,
+    visits: tuple[int, ...],
+    strategy: str,
+    order_kg: dict[str, float],
+) -> Route:
+    """Build a route; loads use the orders' exact kg, not the solver's grams."""
     v = problem.vehicles[k]
     sched = schedule_route(problem, k, visits)
     site = problem.location_ids
     stops = [Stop(site[v.start], "start", None, sched.depart, sched.depart, sched.depart, 0.0, 0)]
-    load = [0, 0]
+    load_kg, load_crates = 0.0, 0
     for pos, idx in enumerate(visits):
         visit = problem.visits[idx]
         req = problem.requests[visit.request]
         sign = 1 if visit.kind == "pickup" else -1
-        load = [load[0] + sign * req.demand[0], load[1] + sign * req.demand[1]]
+        load_kg += sign * order_kg[req.id]
+        load_crates += sign * req.demand[1]
         stops.append(
             Stop(
                 site=site[visit.location],
@@ -156,8 +164,8 @@ def _route(problem: RoutingProblem, k: int, visits: tuple[int, ...], strategy: s
                 arrival_s=float(sched.arrival[pos]),
                 start_s=float(sched.start[pos]),
                 departure_s=float(sched.departure[pos]),
-                load_kg=load[0] / MASS_SCALE,
-                load_crates=load[1],
+                load_kg=round(load_kg, 6),
+                load_crates=load_crates,
             )
         )
     stops.append(Stop(site[v.end], "end", None, sched.finish, sched.finish, sched.finish, 0.0, 0))

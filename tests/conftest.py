@@ -1,0 +1,154 @@
+"""Shared fixtures: tiny named scenarios and problems, and the shared OSM folder."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from logistics.problem import Request, RoutingProblem, Vehicle, Visit
+from logistics.scenario import Scenario, parse_scenario
+
+SHARED_OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+
+
+def shared_osm_file(name: str) -> Path:
+    """Return a shared OSM file or skip the test with a clear reason."""
+    path = SHARED_OSM / name
+    if not path.is_file():
+        pytest.skip(f"{path} not found (shared data absent): real-network test skipped")
+    return path
+
+
+TINY: dict[str, Any] = {
+    "name": "three_farms_three_shops",
+    "vehicle_types": [
+        {"id": "van", "capacity_kg": 800, "capacity_crates": 40, "fixed_cost_eur": 20},
+        {
+            "id": "reefer",
+            "capacity_kg": 800,
+            "capacity_crates": 40,
+            "refrigerated": True,
+            "fixed_cost_eur": 25,
+            "cost_per_km_eur": 0.6,
+        },
+    ],
+    "producers": [
+        {
+            "id": "p0",
+            "lat": 48.52,
+            "lon": 2.62,
+            "available": ["06:00", "11:00"],
+            "vehicles": [{"type": "van"}],
+        },
+        {"id": "p1", "lat": 48.50, "lon": 2.60, "vehicles": [{"type": "van"}]},
+        {"id": "p2", "lat": 48.56, "lon": 2.70, "vehicles": [{"type": "reefer"}]},
+    ],
+    "delivery_points": [
+        {
+            "id": "d1",
+            "kind": "shop",
+            "lat": 48.54,
+            "lon": 2.65,
+            "time_windows": [["07:00", "10:00"]],
+        },
+        {
+            "id": "d2",
+            "kind": "canteen",
+            "lat": 48.53,
+            "lon": 2.66,
+            "time_windows": ["07:00-09:00", "14:00-15:00"],
+        },
+        {
+            "id": "d3",
+            "kind": "restaurant",
+            "lat": 48.55,
+            "lon": 2.64,
+            "time_windows": ["08:00-11:00"],
+        },
+    ],
+    "orders": [
+        {"id": "o1", "producer": "p1", "delivery_point": "d1", "kg": 30, "crates": 2},
+        {"id": "o2", "producer": "p1", "delivery_point": "d2", "kg": 90, "crates": 5},
+        {"id": "o3", "producer": "p0", "delivery_point": "d2", "kg": 20, "crates": 1},
+        {
+            "id": "o4",
+            "producer": "p0",
+            "delivery_point": "d3",
+            "kg": 20,
+            "temperature": "chilled",
+        },
+        {
+            "id": "o5",
+            "producer": "p2",
+            "delivery_point": "d3",
+            "kg": 40,
+            "temperature": "chilled",
+        },
+        {"id": "o6", "producer": "p2", "delivery_point": "d1", "kg": 40},
+    ],
+    "network": {"source": "geodesic"},
+    "solver": {"time_limit_s": 2, "separate_time_limit_s": 1, "workers": 1},
+}
+
+
+def tiny_raw() -> dict[str, Any]:
+    """A fresh, mutable copy of the tiny scenario mapping."""
+    return copy.deepcopy(TINY)
+
+
+@pytest.fixture(scope="session")
+def three_farms() -> Scenario:
+    """Three farms (one without a refrigerated van), three shops, six orders."""
+    return parse_scenario(tiny_raw())
+
+
+@pytest.fixture(scope="session")
+def three_farms_matrix(three_farms: Scenario):  # type: ignore[no-untyped-def]
+    """Geodesic travel matrix of the tiny scenario."""
+    from logistics.matrix import build_geodesic_matrix
+
+    sites = three_farms.site_coordinates()
+    ids = list(sites)
+    return build_geodesic_matrix(
+        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
+    )
+
+
+def grid_problem(
+    points: list[tuple[int, int]],
+    demands: list[int],
+    *,
+    capacity: int,
+    n_vehicles: int,
+    windows: list[tuple[int, int]] | None = None,
+    pickups_from: list[int] | None = None,
+) -> RoutingProblem:
+    """A small Euclidean problem; location 0 is the depot.
+
+    With ``pickups_from``, request i is a shipment from location ``pickups_from[i]`` to
+    location i + 1; otherwise a depot delivery to location i + 1.
+    """
+    xy = np.array(points, dtype=float)
+    dist = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)) * 10)
+    dist = dist.astype(np.int64)
+    visits: list[Visit] = []
+    requests: list[Request] = []
+    for i, q in enumerate(demands):
+        win = (windows[i],) if windows else ((0, 10**6),)
+        pick = None
+        if pickups_from is not None:
+            visits.append(Visit(pickups_from[i], i, "pickup", 0, ((0, 10**6),)))
+            pick = len(visits) - 1
+        visits.append(Visit(i + 1, i, "delivery", 0, win))
+        requests.append(Request(f"r{i}", pick, len(visits) - 1, (q,)))
+    vehicles = tuple(
+        Vehicle(f"v{k}", 0, 0, (capacity,), (0, 10**6), 10**6)
+        for k in range(n_vehicles)
+    )
+    return RoutingProblem(
+        dist, dist.copy(), tuple(visits), tuple(requests), vehicles, name="grid"
+    )

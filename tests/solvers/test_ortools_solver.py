@@ -1,0 +1,118 @@
+"""OR-Tools backend on small problems whose optimum is found by brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from logistics.checker import check_plan
+from logistics.plan import Plan, RoutePlan, evaluate, schedule_route
+from logistics.solvers import SolveParams
+from logistics.solvers.ortools_solver import OrToolsSolver
+
+from ..conftest import grid_problem
+
+POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4), (-3, -2), (2, -4)]
+
+
+def _brute_force_cvrp(problem) -> int:  # type: ignore[no-untyped-def]
+    """Optimal objective over every split of the requests into two ordered routes."""
+    n = len(problem.requests)
+    best = None
+    for mask in range(2**n):
+        groups = [
+            [i for i in range(n) if mask >> i & 1],
+            [i for i in range(n) if not mask >> i & 1],
+        ]
+        for perm_a in itertools.permutations(groups[0]):
+            for perm_b in itertools.permutations(groups[1]):
+                routes = tuple(
+                    RoutePlan(k, tuple(problem.requests[i].delivery for i in perm))
+                    for k, perm in enumerate((perm_a, perm_b))
+                    if perm
+                )
+                plan = Plan(routes, ())
+                if check_plan(problem, plan):
+                    continue
+                value = evaluate(problem, plan)
+                best = value if best is None else min(best, value)
+    assert best is not None
+    return best
+
+
+def test_cvrp_matches_brute_force_optimum() -> None:
+    """Five customers, two vehicles of capacity 10: OR-Tools finds the optimum."""
+    problem = grid_problem(POINTS, [4, 3, 5, 4, 3], capacity=10, n_vehicles=2)
+    plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=2))
+    assert check_plan(problem, plan) == []
+    assert plan.unserved == ()
+    assert evaluate(problem, plan) == _brute_force_cvrp(problem)
+
+
+def test_vehicle_waits_for_a_window_that_opens_late() -> None:
+    """A customer open only from t=400 is served at or after 400, never before."""
+    windows = [(0, 1000), (400, 1000), (0, 1000), (0, 1000), (0, 1000)]
+    problem = grid_problem(POINTS, [1] * 5, capacity=100, n_vehicles=1, windows=windows)
+    plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=1))
+    assert check_plan(problem, plan) == []
+    route = plan.routes[0]
+    sched = schedule_route(problem, route.vehicle, route.visits)
+    position = route.visits.index(problem.requests[1].delivery)
+    assert sched.start[position] >= 400
+
+
+def test_pickup_precedes_delivery_and_matches_brute_force() -> None:
+    """Three shipments on one vehicle: optimal sequence with pickups first."""
+    problem = grid_problem(
+        POINTS, [5, 5, 5], capacity=10, n_vehicles=1, pickups_from=[4, 5, 4]
+    )
+    plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=2))
+    assert check_plan(problem, plan) == []
+    visits = [v for r in problem.requests for v in (r.pickup, r.delivery)]
+    best = None
+    for perm in itertools.permutations(visits):
+        candidate = Plan((RoutePlan(0, tuple(perm)),), ())
+        if check_plan(problem, candidate):
+            continue
+        value = evaluate(problem, candidate)
+        best = value if best is None else min(best, value)
+    assert evaluate(problem, plan) == best
+
+
+def test_unreachable_request_is_unserved_not_dropped() -> None:
+    """A window that closes before anyone can arrive leaves that request unserved."""
+    windows = [(0, 1000), (0, 1), (0, 1000), (0, 1000), (0, 1000)]
+    problem = grid_problem(POINTS, [1] * 5, capacity=100, n_vehicles=1, windows=windows)
+    plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=1))
+    assert plan.unserved == (1,)
+    assert check_plan(problem, plan) == []
+
+
+def test_same_solution_limit_gives_same_plan() -> None:
+    """A solution-count limit makes the search reproducible."""
+    problem = grid_problem(POINTS, [4, 3, 5, 4, 3], capacity=10, n_vehicles=2)
+    params = SolveParams(time_limit_s=30, solution_limit=50)
+    first = OrToolsSolver().solve(problem, params)
+    second = OrToolsSolver().solve(problem, params)
+    assert first.routes == second.routes
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        "parallel_cheapest_insertion",
+        "local_cheapest_insertion",
+        "local_cheapest_cost_insertion",
+    ],
+)
+def test_insertion_strategies_all_give_feasible_plans(strategy) -> None:
+    """Every offered insertion strategy returns a checked plan."""
+    problem = grid_problem(
+        POINTS, [5, 5, 5], capacity=10, n_vehicles=2, pickups_from=[4, 5, 4]
+    )
+    plan = OrToolsSolver().solve(
+        problem, SolveParams(time_limit_s=1, first_solution=strategy)
+    )
+    assert check_plan(problem, plan) == []
+    assert plan.unserved == ()

@@ -1,0 +1,199 @@
+"""The independent checker accepts feasible plans and names every broken rule."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from logistics.checker import assert_feasible, check_plan, check_solution
+from logistics.compare import solve_separate
+from logistics.exceptions import InfeasiblePlanError
+from logistics.plan import Plan, RoutePlan
+from logistics.solution import Solution, Stop, Unserved
+
+from .conftest import grid_problem
+
+POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4)]
+
+
+def _stop(site, kind, order, t, load=0.0, crates=0) -> Stop:  # type: ignore[no-untyped-def]
+    return Stop(site, kind, order, t, t, t + (120 if order else 0), load, crates)
+
+
+def _hand_route(matrix, stops_spec, vehicle="p1-van-1", vtype="van", owner="p1"):  # type: ignore[no-untyped-def]
+    """Build a route with times that follow the matrix exactly from a start time."""
+    from logistics.solution import Route
+
+    t = 7 * 3600.0
+    stops = []
+    prev = None
+    for site, kind, order, load in stops_spec:
+        if prev is not None:
+            t += float(matrix.duration_s[matrix.index(prev), matrix.index(site)])
+        service = 120.0 if kind in ("pickup", "delivery") else 0.0
+        stops.append(Stop(site, kind, order, t, t, t + service, load, 0))
+        t += service
+        prev = site
+    return Route("separate", vehicle, vtype, owner, tuple(stops), 0.0, 0.0)
+
+
+def _solution(routes, unserved=()) -> Solution:  # type: ignore[no-untyped-def]
+    return Solution("separate", tuple(routes), tuple(unserved), 0.0, "hand", 0.0)
+
+
+FEASIBLE_P1 = [
+    ("p1", "start", None, 0.0),
+    ("p1", "pickup", "o1", 30.0),
+    ("p1", "pickup", "o2", 120.0),
+    ("d2", "delivery", "o2", 30.0),
+    ("d1", "delivery", "o1", 0.0),
+    ("p1", "end", None, 0.0),
+]
+OTHERS_UNSERVED = [
+    Unserved(o, "x", "not in this hand-made plan") for o in ("o3", "o4", "o5", "o6")
+]
+
+
+def test_hand_made_feasible_plan_passes(three_farms, three_farms_matrix) -> None:
+    """A route that collects then delivers within the windows passes every check."""
+    route = _hand_route(three_farms_matrix, FEASIBLE_P1)
+    assert (
+        check_solution(
+            three_farms, three_farms_matrix, _solution([route], OTHERS_UNSERVED)
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "unserved", "pattern"),
+    [
+        # delivery before pickup
+        (
+            [
+                ("p1", "start", None, 0.0),
+                ("d1", "delivery", "o1", -30.0),
+                ("p1", "pickup", "o1", 0.0),
+                ("p1", "pickup", "o2", 90.0),
+                ("d2", "delivery", "o2", 0.0),
+                ("p1", "end", None, 0.0),
+            ],
+            OTHERS_UNSERVED,
+            "delivers 'o1' before picking it up",
+        ),
+        # an order neither served nor listed
+        (FEASIBLE_P1, OTHERS_UNSERVED[1:], "order 'o3' must be served once"),
+        # load misreported
+        (
+            [
+                ("p1", "start", None, 0.0),
+                ("p1", "pickup", "o1", 99.0),
+                ("p1", "pickup", "o2", 120.0),
+                ("d2", "delivery", "o2", 30.0),
+                ("d1", "delivery", "o1", 0.0),
+                ("p1", "end", None, 0.0),
+            ],
+            OTHERS_UNSERVED,
+            "reports 99.000 kg on board",
+        ),
+        # an order served and also listed unserved
+        (
+            FEASIBLE_P1,
+            [*OTHERS_UNSERVED, Unserved("o1", "p1", "dup")],
+            "order 'o1' must be served once",
+        ),
+        # an unserved order without a reason
+        (
+            FEASIBLE_P1,
+            [*OTHERS_UNSERVED[:-1], Unserved("o6", "p2", " ")],
+            "listed unserved without a reason",
+        ),
+    ],
+)
+def test_infeasible_hand_made_plans_are_rejected(
+    three_farms, three_farms_matrix, spec, unserved, pattern
+) -> None:
+    """Each broken rule is reported in words."""
+    route = _hand_route(three_farms_matrix, spec)
+    solution = _solution([route], unserved)
+    with pytest.raises(InfeasiblePlanError, match=pattern):
+        assert_feasible(three_farms, three_farms_matrix, solution)
+
+
+def test_late_delivery_and_overload_are_rejected(
+    three_farms, three_farms_matrix
+) -> None:
+    """Times outside windows and loads above capacity are caught."""
+    route = _hand_route(three_farms_matrix, FEASIBLE_P1)
+    late = tuple(
+        dataclasses.replace(
+            s,
+            start_s=s.start_s + 5 * 3600,
+            departure_s=s.departure_s + 5 * 3600,
+            arrival_s=s.arrival_s + 5 * 3600,
+        )
+        if s.type == "delivery" or s.type == "end"
+        else s
+        for s in route.stops
+    )
+    errors = check_solution(
+        three_farms,
+        three_farms_matrix,
+        _solution([dataclasses.replace(route, stops=late)], OTHERS_UNSERVED),
+    )
+    assert any("outside the time windows of d1" in e for e in errors)
+    small = three_farms.model_copy(
+        update={
+            "vehicle_types": [
+                three_farms.vehicle_types[0].model_copy(update={"capacity_kg": 100}),
+                three_farms.vehicle_types[1],
+            ]
+        }
+    )
+    errors = check_solution(
+        small, three_farms_matrix, _solution([route], OTHERS_UNSERVED)
+    )
+    assert any("carries 120.0 kg" in e and "capacity 100 kg" in e for e in errors)
+
+
+def test_chilled_order_in_ambient_van_is_rejected(
+    three_farms, three_farms_matrix
+) -> None:
+    """A chilled order may only ride in a refrigerated vehicle."""
+    spec = [
+        ("p0", "start", None, 0.0),
+        ("p0", "pickup", "o4", 20.0),
+        ("d3", "delivery", "o4", 0.0),
+        ("p0", "end", None, 0.0),
+    ]
+    route = _hand_route(three_farms_matrix, spec, vehicle="p0-van-1", owner="p0")
+    unserved = [Unserved(o, "x", "hand") for o in ("o1", "o2", "o3", "o5", "o6")]
+    errors = check_solution(
+        three_farms, three_farms_matrix, _solution([route], unserved)
+    )
+    assert any("chilled order 'o4' in a non-refrigerated vehicle" in e for e in errors)
+
+
+def test_solver_output_passes_the_checker(three_farms, three_farms_matrix) -> None:
+    """What the separate strategy reports is feasible and explains its unserved order."""
+    solution = solve_separate(three_farms, three_farms_matrix)
+    assert check_solution(three_farms, three_farms_matrix, solution) == []
+    assert [u.order for u in solution.unserved] == ["o4"]
+    assert "no refrigerated vehicle" in solution.unserved[0].reason
+
+
+def test_problem_checker_catches_overloaded_depot_departure() -> None:
+    """Depot deliveries above capacity are rejected even though load only falls."""
+    problem = grid_problem(POINTS, [6, 6, 6], capacity=10, n_vehicles=1)
+    plan = Plan((RoutePlan(0, (0, 1, 2)),), ())
+    assert any("leaves its depot with 18" in e for e in check_plan(problem, plan))
+
+
+def test_problem_checker_catches_missing_and_duplicate_visits() -> None:
+    """Requests must be fully served exactly once or listed unserved."""
+    problem = grid_problem(POINTS, [1, 1, 1], capacity=10, n_vehicles=2)
+    plan = Plan((RoutePlan(0, (0, 1)), RoutePlan(1, (1,))), ())
+    errors = check_plan(problem, plan)
+    assert any("visit 1 made 2 times" in e for e in errors)
+    assert any("'r2' neither fully served" in e for e in errors)

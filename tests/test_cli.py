@@ -1,0 +1,52 @@
+"""The command line, one main([...]) call per subcommand."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from logistics.cli import main
+
+from .conftest import tiny_raw
+
+
+def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
+    """`logistics run` prints the table and writes the three report files."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "separate vs pooled" in out and "Saved by pooling" in out
+    assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_bad_scenario_exits_2_with_message_not_traceback(tmp_path, capsys) -> None:
+    """Validation errors become one line each on stderr and exit status 2."""
+    raw = tiny_raw()
+    raw["orders"][0]["kg"] = -1
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "orders[0].kg (id 'o1'): value -1" in err and "Traceback" not in err
+    assert main(["run", str(path), "-q"]) == 2
+
+
+def test_schema_prints_json_schema(capsys) -> None:
+    """`logistics schema` prints a JSON Schema with the scenario's fields."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "producers" in schema["properties"]
+
+
+def test_missing_osm_file_is_a_clear_error(tmp_path, capsys) -> None:
+    """An OSM file that cannot be found names the folders looked in."""
+    raw = tiny_raw()
+    raw["network"] = {"source": "osm_file", "osm_file": "nowhere.osm.bz2",
+                      "geodesic_fallback": False}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["run", str(path), "-q", "--osm-dir", str(tmp_path / "osm")]) == 2
+    err = capsys.readouterr().err
+    assert "nowhere.osm.bz2" in err and str(tmp_path) in err

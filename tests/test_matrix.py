@@ -1,0 +1,315 @@
+"""Tests for :mod:`logistics.matrix`: road and geodesic travel matrices."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from geopy.distance import great_circle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from logistics import _cache
+from logistics.constants import SNAP_ERROR_M, SNAP_WARN_M
+from logistics.exceptions import NetworkError, SnappingError, SnappingWarning
+from logistics.matrix import (
+    TravelMatrix,
+    build_geodesic_matrix,
+    build_road_matrix,
+    great_circle_m,
+    road_path,
+)
+from logistics.network import RoadNetwork, load_network
+
+OSM_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "osm"
+
+# Six places in and around Melun, each within ~120 m of a road node.
+MELUN_SITES = {
+    "gare": (48.5273, 2.6551),
+    "mairie": (48.5397, 2.6596),
+    "dammarie": (48.5176, 2.6394),
+    "le_mee": (48.5335, 2.6290),
+    "vaux": (48.5265, 2.6790),
+    "rubelles": (48.5570, 2.6750),
+}
+
+
+def require_osm(name: str = "melun.osm.bz2") -> Path:
+    """Return the path of a shared OSM file, or skip the test when it is absent."""
+    path = OSM_DIR / name
+    if not path.is_file():
+        pytest.skip(f"../shared/data/osm/{name} not found (shared data absent)")
+    return path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Point the cache at a temporary folder so tests never touch ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(_cache.CACHE_ENV_VAR, str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def melun() -> RoadNetwork:
+    """The Melun road network, parsed once per module without the cache."""
+    return load_network(osm_file=require_osm(), search_dirs=[], use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def six_sites(melun: RoadNetwork) -> TravelMatrix:
+    """Road matrix between the six Melun places."""
+    lats, lons = zip(*MELUN_SITES.values(), strict=True)
+    return build_road_matrix(melun, list(MELUN_SITES), lats, lons, use_cache=False)
+
+
+def _arc_sums(network: RoadNetwork, path: list[int]) -> tuple[float, float]:
+    """Add up the length and duration of the fastest arcs along a node path."""
+    length, duration = network.csr_length(), network.csr_duration()
+    pairs = list(itertools.pairwise(path))
+    return (
+        sum(float(length[u, v]) for u, v in pairs),
+        sum(float(duration[u, v]) for u, v in pairs),
+    )
+
+
+# -- road matrix -------------------------------------------------------------------
+
+
+def test_road_matrix_has_zero_diagonal_and_positive_trips(
+    six_sites: TravelMatrix,
+) -> None:
+    """Staying put is free; every trip between distinct places takes time."""
+    off_diagonal = ~np.eye(6, dtype=bool)
+    assert not np.diagonal(six_sites.distance_m).any()
+    assert not np.diagonal(six_sites.duration_s).any()
+    assert (six_sites.distance_m[off_diagonal] > 0).all()
+    assert (six_sites.duration_s[off_diagonal] > 0).all()
+    assert six_sites.source == "road"
+    assert six_sites.description == (
+        "OpenStreetMap file melun.osm.bz2 (OSMnx), fastest paths"
+    )
+    assert (six_sites.snap_distance_m < SNAP_WARN_M).all()
+
+
+def test_road_distance_is_at_least_the_great_circle(six_sites: TravelMatrix) -> None:
+    """Roads are never shorter than the straight line, snapping legs aside."""
+    lats, lons = (np.array(c) for c in zip(*MELUN_SITES.values(), strict=True))
+    straight_m = great_circle_m(lats[:, None], lons[:, None], lats, lons)
+    snap = six_sites.snap_distance_m
+    slack_m = snap[:, None] + snap[None, :]
+    assert (six_sites.distance_m >= straight_m - slack_m - 1e-6).all()
+    # ... nor absurd detours (the worst pair, Dammarie -> Le Mee, crosses the Seine
+    # through Melun: about 3.1 times the straight line).
+    far = straight_m > 1_000
+    assert (six_sites.distance_m[far] < 4 * straight_m[far]).all()
+
+
+def test_road_paths_join_the_sites_and_add_up(
+    melun: RoadNetwork, six_sites: TravelMatrix
+) -> None:
+    """Each recovered path runs site to site and sums to the matrix entries."""
+    assert six_sites.site_node is not None
+    for i, j in itertools.permutations(range(6), 2):
+        path = road_path(melun, six_sites, i, j)
+        assert path[0] == six_sites.site_node[i]
+        assert path[-1] == six_sites.site_node[j]
+        length_m, duration_s = _arc_sums(melun, path)
+        assert length_m == pytest.approx(six_sites.distance_m[i, j], rel=1e-9)
+        assert duration_s == pytest.approx(six_sites.duration_s[i, j], rel=1e-9)
+
+
+def test_road_path_accepts_site_ids(
+    melun: RoadNetwork, six_sites: TravelMatrix
+) -> None:
+    """Sites can be named by id as well as by position."""
+    by_id = road_path(melun, six_sites, "gare", "vaux")
+    by_index = road_path(melun, six_sites, 0, 4)
+    assert by_id == by_index
+    assert six_sites.index("vaux") == 4
+    with pytest.raises(KeyError, match="'nowhere' is not in this matrix"):
+        six_sites.index("nowhere")
+
+
+def test_sites_on_the_same_node_are_zero_apart(melun: RoadNetwork) -> None:
+    """Two sites snapped to one node are 0 m and 0 s apart, both ways."""
+    lat, lon = MELUN_SITES["gare"]
+    matrix = build_road_matrix(
+        melun,
+        ["a", "b", "c"],
+        [lat, lat + 1e-5, MELUN_SITES["vaux"][0]],
+        [lon, lon, MELUN_SITES["vaux"][1]],
+        use_cache=False,
+    )
+    assert matrix.site_node is not None
+    assert matrix.site_node[0] == matrix.site_node[1]
+    assert matrix.distance_m[0, 1] == matrix.distance_m[1, 0] == 0.0
+    assert matrix.duration_s[0, 1] == matrix.duration_s[1, 0] == 0.0
+    assert matrix.distance_m[0, 2] == matrix.distance_m[1, 2] > 0
+    assert road_path(melun, matrix, 0, 1) == [matrix.site_node[0]]
+
+
+def test_site_a_kilometre_off_the_network_warns(melun: RoadNetwork) -> None:
+    """A site ~1 km north of the northernmost node triggers a SnappingWarning."""
+    top = int(np.argmax(melun.node_lat))
+    lat, lon = melun.node_lat[top] + 0.009, melun.node_lon[top]  # 0.009° = 1,001 m
+    with pytest.warns(
+        SnappingWarning, match=r"'far_farm' .* 1,00\d m from the nearest"
+    ):
+        matrix = build_road_matrix(
+            melun, ["gare", "far_farm"], [48.5273, lat], [2.6551, lon], use_cache=False
+        )
+    assert SNAP_WARN_M < matrix.snap_distance_m[1] < SNAP_ERROR_M
+
+
+def test_site_50_km_away_is_outside_the_network(melun: RoadNetwork) -> None:
+    """A site far beyond the extract raises a SnappingError naming it."""
+    with pytest.raises(
+        SnappingError, match=r"'paris_hub' at \(48\.856600, 2\.352200\)"
+    ):
+        build_road_matrix(
+            melun, ["gare", "paris_hub"], [48.5273, 48.8566], [2.6551, 2.3522]
+        )
+
+
+def test_road_matrix_cache_round_trip(
+    melun: RoadNetwork,
+    six_sites: TravelMatrix,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cached matrix, paths included, reloads equal to the computed one."""
+    monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path))
+    lats, lons = zip(*MELUN_SITES.values(), strict=True)
+    first = build_road_matrix(melun, list(MELUN_SITES), lats, lons)
+    assert len(list((tmp_path / "matrices").glob("road.*.npz"))) == 1
+    second = build_road_matrix(melun, list(MELUN_SITES), lats, lons)
+    assert first == second == six_sites
+    assert road_path(melun, second, 1, 5) == road_path(melun, six_sites, 1, 5)
+
+
+def test_road_path_refuses_a_geodesic_matrix(melun: RoadNetwork) -> None:
+    """A geodesic matrix has no road paths to recover."""
+    matrix = build_geodesic_matrix(["a", "b"], [48.52, 48.53], [2.65, 2.66])
+    with pytest.raises(ValueError, match="has no road paths"):
+        road_path(melun, matrix, 0, 1)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(
+            st.floats(min_value=48.49, max_value=48.57),
+            st.floats(min_value=2.60, max_value=2.72),
+        ),
+        min_size=2,
+        max_size=8,
+    )
+)
+def test_random_melun_sites_give_a_sane_matrix(
+    melun: RoadNetwork, points: list[tuple[float, float]]
+) -> None:
+    """Any sites in Melun: zero diagonal, no negative, roads >= 0.9 x straight line."""
+    lats, lons = (np.array(c) for c in zip(*points, strict=True))
+    ids = [f"site{i}" for i in range(len(points))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SnappingWarning)  # fields at the edges
+        matrix = build_road_matrix(melun, ids, lats, lons, use_cache=False)
+    assert matrix.site_node is not None
+    assert not np.diagonal(matrix.distance_m).any()
+    assert not np.diagonal(matrix.duration_s).any()
+    assert (matrix.distance_m >= 0).all()
+    assert (matrix.duration_s >= 0).all()
+    node_lat = melun.node_lat[matrix.site_node]
+    node_lon = melun.node_lon[matrix.site_node]
+    straight_m = great_circle_m(
+        node_lat[:, None], node_lon[:, None], node_lat, node_lon
+    )
+    assert (matrix.distance_m >= 0.9 * straight_m).all()
+
+
+# -- TravelMatrix validation ---------------------------------------------------------
+
+
+def _matrix(distance_m: list[list[float]], **changes: object) -> TravelMatrix:
+    n = len(distance_m)
+    fields: dict[str, object] = {
+        "site_ids": tuple("abc"[:n]),
+        "distance_m": np.array(distance_m),
+        "duration_s": np.array(distance_m) / 10.0,
+        "source": "road",
+        "description": "hand-made",
+        "snap_distance_m": np.zeros(n),
+    }
+    fields.update(changes)
+    return TravelMatrix(**fields)  # type: ignore[arg-type]
+
+
+def test_unreachable_pairs_are_named() -> None:
+    """An infinite entry is an unreachable pair, reported by site ids."""
+    with pytest.raises(NetworkError, match=r"1 unreachable .*'b' -> 'c'"):
+        _matrix([[0, 1, 2], [1, 0, np.inf], [2, 1, 0]])
+
+
+def test_matrix_rejects_negative_values_and_non_zero_diagonal() -> None:
+    """Negative distances and a non-zero diagonal are refused."""
+    with pytest.raises(NetworkError, match="negative entries: 'a' -> 'b'"):
+        _matrix([[0, -1], [1, 0]])
+    with pytest.raises(NetworkError, match="zero diagonal"):
+        _matrix([[5, 1], [1, 0]])
+
+
+def test_matrix_rejects_inconsistent_shapes_and_ids() -> None:
+    """Shapes must match the number of ids, and ids must be unique."""
+    with pytest.raises(ValueError, match=r"snap_distance_m must have shape \(2,\)"):
+        _matrix([[0, 1], [1, 0]], snap_distance_m=np.zeros(3))
+    with pytest.raises(ValueError, match=r"repeated: \['a'\]"):
+        _matrix([[0, 1], [1, 0]], site_ids=("a", "a"))
+    with pytest.raises(ValueError, match="source must be one of"):
+        _matrix([[0, 1], [1, 0]], source="osrm")
+
+
+# -- geodesic fallback ---------------------------------------------------------------
+
+
+def test_geodesic_matrix_is_geopy_great_circle_times_detour() -> None:
+    """Distances equal geopy's great_circle x 1.3; durations are at 40 km/h."""
+    ids = list(MELUN_SITES)
+    lats, lons = zip(*MELUN_SITES.values(), strict=True)
+    matrix = build_geodesic_matrix(ids, lats, lons)
+    for i, j in itertools.permutations(range(len(ids)), 2):
+        expected_m = 1.3 * great_circle(MELUN_SITES[ids[i]], MELUN_SITES[ids[j]]).m
+        assert matrix.distance_m[i, j] == pytest.approx(expected_m, rel=1e-9)
+        assert matrix.duration_s[i, j] == pytest.approx(expected_m / (40 / 3.6))
+    assert matrix.source == "geodesic"
+    assert "FALLBACK" in matrix.description
+    assert matrix.site_node is None
+    assert not matrix.snap_distance_m.any()
+
+
+def test_geodesic_matrix_options_are_validated() -> None:
+    """A detour below 1 or a non-positive speed is refused."""
+    with pytest.raises(ValueError, match="detour_factor must be >= 1"):
+        build_geodesic_matrix(["a"], [48.5], [2.6], detour_factor=0.8)
+    with pytest.raises(ValueError, match="speed_kmh must be > 0"):
+        build_geodesic_matrix(["a"], [48.5], [2.6], speed_kmh=0.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    lat1=st.floats(-89.0, 89.0),
+    lon1=st.floats(-180.0, 180.0),
+    lat2=st.floats(-89.0, 89.0),
+    lon2=st.floats(-180.0, 180.0),
+)
+def test_great_circle_m_matches_geopy(
+    lat1: float, lon1: float, lat2: float, lon2: float
+) -> None:
+    """The vectorised haversine agrees with geopy.distance.great_circle."""
+    expected = great_circle((lat1, lon1), (lat2, lon2)).m
+    assert float(great_circle_m(lat1, lon1, lat2, lon2)) == pytest.approx(
+        expected, rel=1e-9, abs=1e-6
+    )

@@ -1,0 +1,349 @@
+"""Tests for :mod:`logistics.network` and the private cache helpers it relies on."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import connected_components
+
+from logistics import _cache
+from logistics.exceptions import NetworkError
+from logistics.network import (
+    FALLBACK_SPEED_KMH,
+    FRENCH_SPEEDS_KMH,
+    RoadNetwork,
+    load_network,
+    nearest_nodes,
+)
+
+OSM_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "osm"
+
+
+def require_osm(name: str = "melun.osm.bz2") -> Path:
+    """Return the path of a shared OSM file, or skip the test when it is absent."""
+    path = OSM_DIR / name
+    if not path.is_file():
+        pytest.skip(f"../shared/data/osm/{name} not found (shared data absent)")
+    return path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Point the cache at a temporary folder so tests never touch ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(_cache.CACHE_ENV_VAR, str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def melun() -> RoadNetwork:
+    """The Melun road network, parsed once per module without the cache."""
+    return load_network(osm_file=require_osm(), search_dirs=[], use_cache=False)
+
+
+# -- loading ---------------------------------------------------------------------
+
+
+def test_melun_filtering_keeps_most_of_the_network(melun: RoadNetwork) -> None:
+    """Filtering and the strongly connected component keep most of Melun's roads."""
+    # SOURCE.md: 2,264 nodes / 5,075 edges after osmnx.graph_from_xml(simplify=True).
+    assert 2_000 < melun.n_nodes <= 2_264
+    assert 4_500 < melun.n_edges <= 5_075
+    assert melun.kind == "osm_file"
+    assert melun.source == "OpenStreetMap file melun.osm.bz2 (OSMnx)"
+    assert melun.path is not None
+    assert Path(melun.path).name == "melun.osm.bz2"
+
+
+def test_melun_is_strongly_connected(melun: RoadNetwork) -> None:
+    """Every node can reach every other one, so no travel time is infinite."""
+    n_components, _ = connected_components(
+        melun.csr_duration(), directed=True, connection="strong"
+    )
+    assert n_components == 1
+
+
+def test_travel_times_are_positive_and_speeds_come_from_the_table(
+    melun: RoadNetwork,
+) -> None:
+    """Melun has no maxspeed tags, so every edge runs at a speed of the table."""
+    assert (melun.edge_duration_s > 0).all()
+    assert (melun.edge_length_m > 0).all()
+    speed_kmh = melun.edge_length_m / melun.edge_duration_s * 3.6
+    allowed = np.array([*FRENCH_SPEEDS_KMH.values(), FALLBACK_SPEED_KMH])
+    assert np.isclose(speed_kmh[:, None], allowed[None, :]).any(axis=1).all()
+    # Residential streets dominate a French town's network.
+    assert np.median(speed_kmh) == pytest.approx(FRENCH_SPEEDS_KMH["residential"])
+
+
+def test_coordinates_lie_in_the_extract(melun: RoadNetwork) -> None:
+    """Node coordinates stay within the bounds SOURCE.md gives for Melun."""
+    assert melun.node_lat.min() > 48.47
+    assert melun.node_lat.max() < 48.59
+    assert melun.node_lon.min() > 2.58
+    assert melun.node_lon.max() < 2.74
+
+
+def test_missing_file_error_names_every_folder(tmp_path: Path) -> None:
+    """A missing OSM file is reported with each folder searched and how to fix it."""
+    first, second = tmp_path / "scenario", tmp_path / "osm"
+    with pytest.raises(NetworkError, match=r"'nowhere\.osm\.bz2' not found") as info:
+        load_network(osm_file="nowhere.osm.bz2", search_dirs=[first, second])
+    message = str(info.value)
+    assert str(first) in message
+    assert str(second) in message
+    assert "--osm-dir" in message
+    assert "LOGISTICS_OSM_DIR" in message
+
+
+def test_missing_absolute_path_is_reported(tmp_path: Path) -> None:
+    """An absolute path is not searched for elsewhere and its folder is named."""
+    missing = tmp_path / "gone.osm"
+    with pytest.raises(NetworkError, match=r"gone\.osm") as info:
+        load_network(osm_file=missing, search_dirs=[OSM_DIR])
+    assert str(tmp_path) in str(info.value)
+
+
+def test_unsupported_extension_is_rejected(tmp_path: Path) -> None:
+    """Only OSM XML (plain, bz2, gz) and PBF files are accepted."""
+    roads = tmp_path / "roads.geojson"
+    roads.write_text("{}")
+    with pytest.raises(NetworkError, match="must end in one of"):
+        load_network(osm_file="roads.geojson", search_dirs=[tmp_path])
+
+
+def test_damaged_file_raises_network_error(tmp_path: Path) -> None:
+    """A truncated archive is reported as an unreadable OSM file."""
+    damaged = tmp_path / "damaged.osm.bz2"
+    damaged.write_bytes(bz2.compress(b"<?xml version='1.0'?><osm><node id=")[:40])
+    with pytest.raises(NetworkError, match="cannot read OSM file"):
+        load_network(osm_file=damaged, search_dirs=[], use_cache=False)
+
+
+def test_no_source_is_an_error() -> None:
+    """Neither a file nor a bounding box is a caller error."""
+    with pytest.raises(NetworkError, match="give osm_file or download_bbox"):
+        load_network(osm_file=None, search_dirs=[])
+
+
+def test_cache_round_trip_gives_an_equal_network(
+    melun: RoadNetwork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cached arrays reload into a network equal to the freshly parsed one."""
+    monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path / "cache"))
+    search_dirs = [tmp_path / "empty", OSM_DIR]
+    require_osm()
+    built = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
+    assert list((tmp_path / "cache" / "networks").glob("melun.osm.bz2.*.npz"))
+    start = time.perf_counter()
+    cached = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
+    elapsed_s = time.perf_counter() - start
+    assert cached == built == melun
+    assert cached.fingerprint == melun.fingerprint
+    assert elapsed_s < 1.0
+
+
+def test_gz_file_gives_the_same_network(melun: RoadNetwork, tmp_path: Path) -> None:
+    """A gzip-compressed copy of the XML loads into the same arrays."""
+    gz_path = tmp_path / "melun.osm.gz"
+    with bz2.open(require_osm(), "rb") as src, gzip.open(gz_path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    network = load_network(osm_file=gz_path, search_dirs=[], use_cache=False)
+    assert network.source == "OpenStreetMap file melun.osm.gz (OSMnx)"
+    assert np.array_equal(network.node_osmid, melun.node_osmid)
+    assert np.array_equal(network.edge_duration_s, melun.edge_duration_s)
+
+
+def test_pbf_without_pyosmium_explains_how_to_proceed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading PBF without pyosmium fails with an install or convert hint."""
+    monkeypatch.setitem(sys.modules, "osmium", None)  # makes `import osmium` fail
+    pbf = tmp_path / "region.osm.pbf"
+    pbf.write_bytes(b"not really a pbf")
+    with pytest.raises(NetworkError, match=r"needs pyosmium.*pip install osmium"):
+        load_network(osm_file=pbf, search_dirs=[], use_cache=False)
+
+
+def test_pbf_loads_through_pyosmium() -> None:
+    """Liechtenstein's raw PBF is filtered to drivable roads and loaded."""
+    pytest.importorskip("osmium", reason="pyosmium not installed")
+    path = require_osm("liechtenstein-latest.osm.pbf")
+    network = load_network(osm_file=path, search_dirs=[], use_cache=False)
+    assert network.n_nodes > 1_000
+    assert "pyosmium" in network.source
+    n_components, _ = connected_components(
+        network.csr_duration(), directed=True, connection="strong"
+    )
+    assert n_components == 1
+
+
+def test_offline_download_raises_network_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed download says so (offline?) and leaves OSMnx settings untouched."""
+    import osmnx as ox
+    import requests
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise requests.ConnectionError("Failed to resolve 'overpass-api.de'")
+
+    monkeypatch.setattr(ox, "graph_from_bbox", refuse)
+    before = (ox.settings.use_cache, ox.settings.cache_folder)
+    with pytest.raises(NetworkError, match=r"cannot download.*Offline\?"):
+        load_network(
+            osm_file=None, search_dirs=[], download_bbox=(2.60, 48.49, 2.72, 48.57)
+        )
+    assert (ox.settings.use_cache, ox.settings.cache_folder) == before
+
+
+def test_download_bbox_must_be_west_south_east_north() -> None:
+    """A bounding box in (south, west, north, east) order is rejected."""
+    with pytest.raises(NetworkError, match="west, south, east, north"):
+        load_network(
+            osm_file=None, search_dirs=[], download_bbox=(48.49, 2.60, 48.57, 2.49)
+        )
+
+
+# -- RoadNetwork -----------------------------------------------------------------
+
+
+def _tiny_network(**changes: object) -> RoadNetwork:
+    """Three nodes; two parallel edges 0 -> 1 (the second faster), and 1 -> 2."""
+    fields: dict[str, object] = {
+        "node_osmid": [10, 20, 30],
+        "node_lat": [48.50, 48.51, 48.52],
+        "node_lon": [2.60, 2.60, 2.60],
+        "edge_from": [0, 0, 1, 2],
+        "edge_to": [1, 1, 2, 2],
+        "edge_length_m": [1_200.0, 1_500.0, 1_100.0, 50.0],
+        "edge_duration_s": [144.0, 90.0, 132.0, 9.0],
+        "source": "hand-made test network",
+        "kind": "osm_file",
+    }
+    fields.update(changes)
+    return RoadNetwork(**fields)  # type: ignore[arg-type]
+
+
+def test_csr_keeps_the_fastest_parallel_edge_and_drops_self_loops() -> None:
+    """Of two edges joining the same nodes, the faster one (and its length) is kept."""
+    network = _tiny_network()
+    assert network.csr_duration()[0, 1] == 90.0
+    assert network.csr_length()[0, 1] == 1_500.0
+    assert network.csr_duration()[2, 2] == 0.0
+    assert network.csr_duration().nnz == 2
+
+
+def test_road_network_rejects_inconsistent_arrays() -> None:
+    """Edges pointing at missing nodes or non-positive durations are refused."""
+    with pytest.raises(ValueError, match="edge_to must index nodes"):
+        _tiny_network(edge_to=[1, 1, 2, 7])
+    with pytest.raises(ValueError, match="edge_duration_s must be finite and > 0"):
+        _tiny_network(edge_duration_s=[144.0, 0.0, 132.0, 9.0])
+    with pytest.raises(ValueError, match="node_lat must have shape"):
+        _tiny_network(node_lat=[48.5, 48.51])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        _tiny_network(kind="graphml")
+
+
+def test_nearest_nodes_matches_brute_force(melun: RoadNetwork) -> None:
+    """The KD-tree on the unit sphere finds the great-circle nearest node."""
+    from logistics.matrix import great_circle_m
+
+    rng = np.random.default_rng(7)
+    lats = rng.uniform(48.49, 48.57, 50)
+    lons = rng.uniform(2.60, 2.72, 50)
+    node, snap_m = nearest_nodes(melun, lats, lons)
+    brute = great_circle_m(
+        lats[:, None], lons[:, None], melun.node_lat[None, :], melun.node_lon[None, :]
+    )
+    np.testing.assert_allclose(snap_m, brute.min(axis=1), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(brute[np.arange(50), node], snap_m, atol=1e-6)
+
+
+def test_nodes_snap_to_themselves(melun: RoadNetwork) -> None:
+    """A node's own coordinates snap to it at zero distance."""
+    picks = np.arange(0, melun.n_nodes, 97)
+    node, snap_m = nearest_nodes(melun, melun.node_lat[picks], melun.node_lon[picks])
+    assert np.array_equal(node, picks)
+    assert snap_m.max() < 1e-6
+
+
+def test_nearest_nodes_rejects_bad_coordinates(melun: RoadNetwork) -> None:
+    """Mismatched lengths and latitudes beyond the poles are caller errors."""
+    with pytest.raises(ValueError, match="equal length"):
+        nearest_nodes(melun, [48.5, 48.6], [2.6])
+    with pytest.raises(ValueError, match=r"latitudes must lie in \[-90, 90\]"):
+        nearest_nodes(melun, [148.5], [2.6])
+
+
+# -- private cache helpers ---------------------------------------------------------
+
+
+def test_cache_key_is_stable_and_ignores_dict_order() -> None:
+    """Equal parts give equal keys, whatever the dict insertion order."""
+    key = _cache.cache_key("a", 1, {"x": 1.0, "y": 2.0})
+    assert key == _cache.cache_key("a", 1, {"y": 2.0, "x": 1.0})
+    assert key != _cache.cache_key("a", 2, {"x": 1.0, "y": 2.0})
+    assert len(key) == 16
+    assert int(key, 16) >= 0
+
+
+def test_cache_dir_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LOGISTICS_CACHE_DIR overrides the default ~/.cache/logistics."""
+    monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path))
+    assert _cache.cache_dir() == tmp_path
+    monkeypatch.delenv(_cache.CACHE_ENV_VAR)
+    assert _cache.cache_dir() == Path.home() / ".cache" / "logistics"
+
+
+def test_npz_round_trip_and_corrupt_files(tmp_path: Path) -> None:
+    """Saved arrays come back equal; missing or corrupt files read as a miss."""
+    target = tmp_path / "sub" / "arrays.npz"
+    _cache.save_npz(target, path=np.arange(3), label=np.str_("x"))
+    loaded = _cache.load_npz(target)
+    assert loaded is not None
+    assert np.array_equal(loaded["path"], np.arange(3))
+    assert str(loaded["label"]) == "x"
+    assert _cache.load_npz(tmp_path / "absent.npz") is None
+    _cache.atomic_write_bytes(target, b"garbage")
+    assert _cache.load_npz(target) is None
+    assert sorted(p.name for p in target.parent.iterdir()) == ["arrays.npz"]
+
+
+def test_atomic_write_text_replaces_the_file(tmp_path: Path) -> None:
+    """A second write replaces the content and leaves no temporary file behind."""
+    target = tmp_path / "note.txt"
+    _cache.atomic_write_text(target, "first")
+    _cache.atomic_write_text(target, "second é")
+    assert target.read_text(encoding="utf-8") == "second é"
+    assert [p.name for p in tmp_path.iterdir()] == ["note.txt"]
+
+
+# -- timing (reported, not asserted) -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_corsica_loads_cold_then_from_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Corsica parses into one big component; the timings are printed for the log."""
+    path = require_osm("corsica.osm.bz2")
+    monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path))
+    start = time.perf_counter()
+    cold = load_network(osm_file=path, search_dirs=[])
+    cold_s = time.perf_counter() - start
+    start = time.perf_counter()
+    cached = load_network(osm_file=path, search_dirs=[])
+    cached_s = time.perf_counter() - start
+    assert cached == cold
+    assert cold.n_nodes > 16_000
+    with capsys.disabled():
+        print(f"\ncorsica.osm.bz2: cold {cold_s:.2f} s, cached {cached_s:.3f} s")
