@@ -1,34 +1,105 @@
-"""Cost and CO2e accounting of a solution, per route and per strategy.
+"""Cost and CO2e accounting of a solution: per leg, route, order, producer and strategy.
 
-Costs follow the scenario's vehicle types: a fixed cost per vehicle used that day, a
-per-km cost (energy and wear) and the driver's time valued per hour (waiting included).
-Emissions use each vehicle type's well-to-wheel kg CO2e per km.
+Method (see ``docs/emissions.md``):
+
+- **Emissions, GLEC / ISO 14083.** For a vehicle type with an ``emission_class``, each
+  leg's energy is ``distance x (empty + (full - empty) x load / capacity)`` (plus the
+  refrigeration uplift on refrigerated vehicles), with the load actually on board on
+  that leg, and CO2e = energy x the carrier's well-to-wheel factor. A vehicle type
+  without an emission class uses its flat ``co2e_kg_per_km``.
+- **Allocation to orders, ISO 14083.** Each route's emissions are split over the orders
+  it carries in proportion to mass x shortest road distance from pickup to delivery
+  (not the detour actually ridden), then summed per producer. Route costs are split by
+  the same rule, so per-producer costs add up to the strategy's cost.
+- **Costs.** Fixed cost per vehicle-day used; per-km running cost = energy x price +
+  maintenance per km (from the factor table) or the type's flat ``cost_per_km_eur``;
+  driver time (waiting included) valued per hour.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .emissions import FactorTable, allocate_iso14083, factors, route_emissions
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from collections.abc import Mapping
+
+    from .matrix import TravelMatrix
+    from .scenario import Scenario, VehicleType
     from .solution import Route, Solution
 
-__all__ = ["RouteAccount", "StrategyAccount", "account"]
+__all__ = [
+    "ProducerAccount",
+    "RouteAccount",
+    "StrategyAccount",
+    "account",
+    "factor_table",
+    "running_cost_per_km_eur",
+]
+
+FLAT_COST_PER_KM_EUR = 0.40
+"""Default running cost without an emission class: small van fuel + wear (domain.md §6)."""
+
+FLAT_CO2E_KG_PER_KM = 0.25
+"""Default WTW factor without an emission class: DEFRA 2024 average diesel van (§2.4)."""
+
+
+def factor_table(scenario: Scenario) -> FactorTable:
+    """Return the factor table with the scenario's overrides applied."""
+    return factors(scenario.factors or None)
+
+
+def running_cost_per_km_eur(vt: VehicleType, table: FactorTable, *, load_share: float = 0.5) -> float:
+    """Per-km running cost of a vehicle type, for the solver's objective.
+
+    The type's own ``cost_per_km_eur`` wins; else, with an emission class, energy at
+    ``load_share`` of capacity x price + maintenance; else the flat default.
+    """
+    if vt.cost_per_km_eur is not None:
+        return vt.cost_per_km_eur
+    if vt.emission_class is None:
+        return FLAT_COST_PER_KM_EUR
+    vc = table.vehicle_class(vt.emission_class)
+    energy = vc.energy_empty_per_km + (vc.energy_full_per_km - vc.energy_empty_per_km) * load_share
+    if vt.refrigerated:
+        energy *= 1 + vc.reefer_uplift_pct / 100
+    return energy * table.carrier_of(vc).price_eur_per_unit + vc.maintenance_eur_per_km
+
+
+def co2e_per_km_kg(vt: VehicleType, table: FactorTable, *, load_share: float = 0.5) -> float:
+    """Per-km WTW emissions of a vehicle type at ``load_share`` of capacity."""
+    if vt.emission_class is None:
+        return vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
+    em = route_emissions([1.0], [vt.capacity_kg * load_share], vt.capacity_kg,
+                         vt.emission_class, refrigerated=vt.refrigerated, table=table)
+    return em.co2e_kg
 
 
 @dataclass(frozen=True)
 class RouteAccount:
-    """Cost and emissions of one route."""
+    """Cost, emissions and activity of one route."""
 
     vehicle: str
+    method: str
     distance_km: float
     duration_h: float
     fixed_cost_eur: float
     distance_cost_eur: float
     time_cost_eur: float
     co2e_kg: float
+    wtt_co2e_kg: float
+    ttw_co2e_kg: float
+    tonne_km: float
+    capacity_tonne_km: float
+    empty_km: float
     delivered_kg: float
+    order_co2e_kg: Mapping[str, float] = field(default_factory=dict)
+    order_cost_eur: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def cost_eur(self) -> float:
@@ -37,33 +108,59 @@ class RouteAccount:
 
 
 @dataclass(frozen=True)
+class ProducerAccount:
+    """A producer's share of a strategy (ISO 14083 allocation)."""
+
+    producer: str
+    orders_served: int
+    delivered_kg: float
+    co2e_kg: float
+    cost_eur: float
+    tonne_km_sfd: float
+
+    @property
+    def co2e_g_per_kg(self) -> float:
+        """Grams CO2e per kg delivered."""
+        return 1000 * self.co2e_kg / self.delivered_kg if self.delivered_kg else math.nan
+
+    @property
+    def cost_eur_per_kg(self) -> float:
+        """Euros per kg delivered."""
+        return self.cost_eur / self.delivered_kg if self.delivered_kg else math.nan
+
+
+@dataclass(frozen=True)
 class StrategyAccount:
-    """Totals of a strategy."""
+    """Totals, indicators and per-producer shares of a strategy."""
 
     strategy: str
     routes: tuple[RouteAccount, ...]
     orders_served: int
     orders_unserved: int
+    producers: tuple[ProducerAccount, ...] = ()
+
+    def _sum(self, name: str) -> float:
+        return float(sum(getattr(r, name) for r in self.routes))
 
     @property
     def distance_km(self) -> float:
         """Total distance driven."""
-        return sum(r.distance_km for r in self.routes)
+        return self._sum("distance_km")
 
     @property
     def duration_h(self) -> float:
         """Total vehicle hours, waiting included."""
-        return sum(r.duration_h for r in self.routes)
+        return self._sum("duration_h")
 
     @property
     def cost_eur(self) -> float:
         """Total cost."""
-        return sum(r.cost_eur for r in self.routes)
+        return self._sum("cost_eur")
 
     @property
     def co2e_kg(self) -> float:
         """Total well-to-wheel emissions."""
-        return sum(r.co2e_kg for r in self.routes)
+        return self._sum("co2e_kg")
 
     @property
     def vehicles_used(self) -> int:
@@ -73,42 +170,156 @@ class StrategyAccount:
     @property
     def delivered_kg(self) -> float:
         """Mass delivered."""
-        return sum(r.delivered_kg for r in self.routes)
+        return self._sum("delivered_kg")
+
+    @property
+    def tonne_km(self) -> float:
+        """Tonne-km actually carried (load on each leg x leg distance)."""
+        return self._sum("tonne_km")
+
+    @property
+    def load_factor(self) -> float:
+        """kg-km carried / capacity-kg-km driven."""
+        cap = self._sum("capacity_tonne_km")
+        return self.tonne_km / cap if cap else math.nan
+
+    @property
+    def empty_running_share(self) -> float:
+        """Share of km driven with nothing on board."""
+        km = self.distance_km
+        return self._sum("empty_km") / km if km else math.nan
+
+    @property
+    def co2e_g_per_kg(self) -> float:
+        """Grams CO2e per kg delivered."""
+        kg = self.delivered_kg
+        return 1000 * self.co2e_kg / kg if kg else math.nan
+
+    @property
+    def cost_eur_per_kg(self) -> float:
+        """Euros per kg delivered."""
+        kg = self.delivered_kg
+        return self.cost_eur / kg if kg else math.nan
+
+    def indicators(self) -> dict[str, float]:
+        """The indicators reported per strategy."""
+        return {
+            "tonne_km": self.tonne_km,
+            "load_factor": self.load_factor,
+            "empty_running_share": self.empty_running_share,
+            "co2e_g_per_kg_delivered": self.co2e_g_per_kg,
+            "cost_eur_per_kg_delivered": self.cost_eur_per_kg,
+            "delivered_kg": self.delivered_kg,
+        }
 
 
-def _route_account(scenario: Scenario, route: Route) -> RouteAccount:
+def _legs(route: Route, matrix: TravelMatrix) -> tuple[list[float], list[float]]:
+    """Distance (km) and load on board (kg) of each leg between consecutive stops."""
+    distances, loads = [], []
+    for prev, stop in zip(route.stops, route.stops[1:], strict=False):
+        d = float(matrix.distance_m[matrix.index(prev.site), matrix.index(stop.site)]) / 1000
+        if d > 0:
+            distances.append(d)
+            loads.append(max(0.0, prev.load_kg))
+    return distances, loads
+
+
+def _route_account(
+    scenario: Scenario, matrix: TravelMatrix, route: Route, table: FactorTable
+) -> RouteAccount:
     vt = scenario.vehicle_type(route.vehicle_type)
-    kg = {o.id: o.kg for o in scenario.orders}
+    orders = {o.id: o for o in scenario.orders}
+    dists, loads = _legs(route, matrix)
+    km = sum(dists)
+    tonne_km = sum(d * q for d, q in zip(dists, loads, strict=True)) / 1000
+    empty_km = sum(d for d, q in zip(dists, loads, strict=True) if q <= 1e-9)
+    if vt.emission_class is not None:
+        em = route_emissions(dists, loads, vt.capacity_kg, vt.emission_class,
+                             refrigerated=vt.refrigerated, table=table)
+        co2e, wtt, ttw = em.co2e_kg, em.wtt_co2e_kg, em.ttw_co2e_kg
+        energy_cost = em.energy * em.carrier.price_eur_per_unit
+        running = (vt.cost_per_km_eur * km if vt.cost_per_km_eur is not None
+                   else energy_cost + em.vehicle_class.maintenance_eur_per_km * km)
+        method = f"GLEC per-leg load model, class {vt.emission_class}"
+    else:
+        factor = vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
+        co2e, wtt, ttw = factor * km, math.nan, math.nan
+        running = (vt.cost_per_km_eur if vt.cost_per_km_eur is not None
+                   else FLAT_COST_PER_KM_EUR) * km
+        method = "flat kg CO2e/km of the vehicle type"
+    carried = route.orders
+    mass = [orders[o].kg for o in carried]
+    sfd = [float(matrix.distance_m[matrix.index(orders[o].producer),
+                                   matrix.index(orders[o].delivery_point)]) / 1000
+           for o in carried]
+    fixed = vt.fixed_cost_eur
+    time_cost = vt.driver_cost_per_h_eur * route.duration_h
+    total_cost = fixed + running + time_cost
     return RouteAccount(
         vehicle=route.vehicle,
-        distance_km=route.distance_km,
+        method=method,
+        distance_km=km,
         duration_h=route.duration_h,
-        fixed_cost_eur=vt.fixed_cost_eur,
-        distance_cost_eur=vt.cost_per_km_eur * route.distance_km,
-        time_cost_eur=vt.driver_cost_per_h_eur * route.duration_h,
-        co2e_kg=vt.co2e_kg_per_km * route.distance_km,
-        delivered_kg=sum(kg[o] for o in route.orders),
+        fixed_cost_eur=fixed,
+        distance_cost_eur=running,
+        time_cost_eur=time_cost,
+        co2e_kg=co2e,
+        wtt_co2e_kg=wtt,
+        ttw_co2e_kg=ttw,
+        tonne_km=tonne_km,
+        capacity_tonne_km=vt.capacity_kg * km / 1000,
+        empty_km=empty_km,
+        delivered_kg=sum(mass),
+        order_co2e_kg=MappingProxyType(allocate_iso14083(co2e, carried, mass, sfd)),
+        order_cost_eur=MappingProxyType(allocate_iso14083(total_cost, carried, mass, sfd)),
     )
 
 
-def account(scenario: Scenario, solution: Solution) -> StrategyAccount:
-    """Compute the cost and emissions of every route of ``solution``.
+def _producers(scenario: Scenario, matrix: TravelMatrix, routes: tuple[RouteAccount, ...]) -> tuple[ProducerAccount, ...]:
+    orders = {o.id: o for o in scenario.orders}
+    acc: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "kg": 0.0, "co2e": 0.0, "cost": 0.0, "tkm": 0.0})
+    for r in routes:
+        for oid, co2e in r.order_co2e_kg.items():
+            o = orders[oid]
+            sfd_km = float(matrix.distance_m[matrix.index(o.producer),
+                                             matrix.index(o.delivery_point)]) / 1000
+            a = acc[o.producer]
+            a["n"] += 1
+            a["kg"] += o.kg
+            a["co2e"] += co2e
+            a["cost"] += r.order_cost_eur[oid]
+            a["tkm"] += o.kg * sfd_km / 1000
+    return tuple(
+        ProducerAccount(p.id, acc[p.id]["n"], acc[p.id]["kg"], acc[p.id]["co2e"],
+                        acc[p.id]["cost"], acc[p.id]["tkm"])
+        for p in scenario.producers
+    )
+
+
+def account(scenario: Scenario, solution: Solution, matrix: TravelMatrix) -> StrategyAccount:
+    """Compute costs, emissions and indicators of every route of ``solution``.
 
     Parameters
     ----------
     scenario
-        The scenario (vehicle types give the cost and emission factors).
+        The scenario (vehicle types, emission classes, factor overrides).
     solution
         A checked solution.
+    matrix
+        The travel matrix the solution was planned on (leg distances and SFDs).
 
     Returns
     -------
     StrategyAccount
-        Per-route figures and strategy totals.
+        Per-route figures, per-producer allocations and strategy totals.
     """
+    table = factor_table(scenario)
+    routes = tuple(_route_account(scenario, matrix, r, table) for r in solution.routes)
     return StrategyAccount(
         strategy=solution.strategy,
-        routes=tuple(_route_account(scenario, r) for r in solution.routes),
+        routes=routes,
         orders_served=solution.orders_served,
         orders_unserved=len(solution.unserved),
+        producers=_producers(scenario, matrix, routes),
     )

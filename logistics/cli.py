@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from .compare import compare
     from .report import comparison_table, write_report
+    from .report.tables import producer_table
     from .scenario import load_scenario
     from .travel import build_travel
 
@@ -83,6 +84,15 @@ def _run(args: argparse.Namespace) -> int:
             scenario, matrix=travel.matrix, network=travel.network, progress=progress
         )
     out.print(comparison_table(comparison))
+    out.print(producer_table(comparison))
+    savings = comparison.savings
+    if "co2e_from_fewer_km_kg" in savings:
+        out.print(
+            f"CO2e saved: {savings['co2e_kg']:.1f} kg, of which "
+            f"{savings['co2e_from_fewer_km_kg']:.1f} kg from fewer km and "
+            f"{savings['co2e_from_intensity_kg']:.1f} kg from lower kg CO2e per km "
+            "(load factor, vehicle mix)."
+        )
     for label, result in (("separate", comparison.separate), ("pooled", comparison.pooled)):
         for u in result.solution.unserved:
             out.print(f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}")

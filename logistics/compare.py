@@ -195,7 +195,34 @@ class Comparison:
             out[key] = a - b
             out[key.rsplit("_", 1)[0] + "_pct"] = 100.0 * (a - b) / a if a else 0.0
         out["vehicles_used"] = sep.vehicles_used - poo.vehicles_used
+        # Split the CO2e saving: fewer km at the separate plan's kg CO2e per km, and
+        # the change in kg CO2e per km (load factor, vehicle mix) on the pooled km.
+        if sep.distance_km > 0 and poo.distance_km > 0:
+            sep_rate = sep.co2e_kg / sep.distance_km
+            poo_rate = poo.co2e_kg / poo.distance_km
+            out["co2e_from_fewer_km_kg"] = (sep.distance_km - poo.distance_km) * sep_rate
+            out["co2e_from_intensity_kg"] = poo.distance_km * (sep_rate - poo_rate)
         return out
+
+    def producer_savings(self) -> list[dict[str, Any]]:
+        """Per producer: allocated cost and CO2e separate vs pooled (ISO 14083 rule)."""
+        sep = {p.producer: p for p in self.separate.account.producers}
+        poo = {p.producer: p for p in self.pooled.account.producers}
+        rows = []
+        for pid, a in sep.items():
+            b = poo[pid]
+            rows.append({
+                "producer": pid,
+                "orders_separate": a.orders_served,
+                "orders_pooled": b.orders_served,
+                "cost_separate_eur": a.cost_eur,
+                "cost_pooled_eur": b.cost_eur,
+                "cost_saving_eur": a.cost_eur - b.cost_eur,
+                "co2e_separate_kg": a.co2e_kg,
+                "co2e_pooled_kg": b.co2e_kg,
+                "co2e_saving_kg": a.co2e_kg - b.co2e_kg,
+            })
+        return rows
 
     @property
     def summary(self) -> str:
@@ -253,7 +280,7 @@ def compare(
     return Comparison(
         scenario=scenario,
         network=network,
-        separate=StrategyResult(separate, account(scenario, separate)),
-        pooled=StrategyResult(pooled, account(scenario, pooled)),
+        separate=StrategyResult(separate, account(scenario, separate, matrix)),
+        pooled=StrategyResult(pooled, account(scenario, pooled, matrix)),
         wall_time_s=time.perf_counter() - t0,
     )

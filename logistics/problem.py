@@ -255,19 +255,26 @@ def scenario_vehicles(scenario: Scenario, *, pooled: bool) -> tuple[ScenarioVehi
     return tuple(vehicles)
 
 
-def _objective_coefficients(
-    scenario: Scenario, type_id: str
-) -> tuple[int, int, int]:
-    """Integer (fixed, per metre, per second) costs of a vehicle type for the objective."""
-    vt = scenario.vehicle_type(type_id)
+def _objective_coefficients(scenario: Scenario, type_id: str) -> tuple[int, int, int]:
+    """Integer (fixed, per metre, per second) costs of a vehicle type for the objective.
+
+    ``cost``: fixed + running cost per km (at half load, see
+    :func:`~logistics.accounting.running_cost_per_km_eur`) + driver time;
+    ``cost_carbon``: the same plus the carbon price x kg CO2e per km at half load;
+    ``distance`` and ``time``: metres or seconds only.
+    """
+    from .accounting import co2e_per_km_kg, factor_table, running_cost_per_km_eur
+
     settings = scenario.solver
-    per_km = vt.cost_per_km_eur
-    if settings.objective == "cost_carbon":
-        per_km += vt.co2e_kg_per_km * settings.carbon_price_eur_per_t / 1000.0
     if settings.objective == "distance":
         return 0, 1, 0
     if settings.objective == "time":
         return 0, 0, 1
+    vt = scenario.vehicle_type(type_id)
+    table = factor_table(scenario)
+    per_km = running_cost_per_km_eur(vt, table)
+    if settings.objective == "cost_carbon":
+        per_km += co2e_per_km_kg(vt, table) * settings.carbon_price_eur_per_t / 1000.0
     fixed = round(vt.fixed_cost_eur * COST_SCALE)
     per_m = round(per_km * COST_SCALE / 1000.0)
     per_s = round(vt.driver_cost_per_h_eur * COST_SCALE / 3600.0)

@@ -127,14 +127,24 @@ class VehicleType(BaseModel):
     fixed_cost_eur: float = Field(
         default=0.0, ge=0, description="Cost per day the vehicle is used."
     )
-    cost_per_km_eur: float = Field(
-        default=0.40, ge=0, description="Fuel/energy and wear per km."
+    cost_per_km_eur: float | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Running cost per km (energy + wear). Default: from the emission class's "
+            "energy use and prices (docs/emissions.md), else 0.40."
+        ),
     )
     driver_cost_per_h_eur: float = Field(
-        default=15.0, ge=0, description="Value of the driver's time per hour."
+        default=13.5, ge=0, description="Value of the driver's time per hour (12-15)."
     )
-    co2e_kg_per_km: float = Field(
-        default=0.25, ge=0, description="Well-to-wheel kg CO2e per km (average load)."
+    co2e_kg_per_km: float | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Flat well-to-wheel kg CO2e per km, used only without an emission class "
+            "(default 0.25, DEFRA average diesel van)."
+        ),
     )
     emission_class: str | None = Field(
         default=None,
@@ -378,6 +388,7 @@ def _reference_problems(s: Scenario) -> list[str]:
             for d in _duplicates(ids)
         ]
     problems += _fleet_problems(s, types, producers | hubs)
+    problems += _factor_problems(s)
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
     max_kg = max((t.capacity_kg for t in usable), default=0.0)
@@ -406,6 +417,25 @@ def _reference_problems(s: Scenario) -> list[str]:
             problems.append(
                 f"{where}.temperature: 'chilled' but no vehicle in the scenario is "
                 "refrigerated"
+            )
+    return problems
+
+
+def _factor_problems(s: Scenario) -> list[str]:
+    """Emission classes must exist in the factor table; overrides must be valid."""
+    from .emissions import factors
+
+    try:
+        table = factors(s.factors or None)
+    except (ValueError, KeyError) as exc:
+        return [f"factors: {line}" for line in str(exc).splitlines() if line.strip()]
+    problems = []
+    known = sorted(table.vehicle_classes)
+    for i, t in enumerate(s.vehicle_types):
+        if t.emission_class is not None and t.emission_class not in table.vehicle_classes:
+            problems.append(
+                f"vehicle_types[{i}] (id {t.id!r}).emission_class: {t.emission_class!r} "
+                f"is not a vehicle class of the factor table; choose one of {known}"
             )
     return problems
 

@@ -10,7 +10,13 @@ and ``strategies.pooled``, each with ``distance_km``, ``duration_h``, ``cost_eur
 ``stops``: list of {``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
 ``load_kg``, ``load_crates``}}); ``savings`` with ``distance_km``, ``distance_pct``,
 ``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``,
-``vehicles_used``.
+``vehicles_used``, ``co2e_from_fewer_km_kg``, ``co2e_from_intensity_kg``.
+
+Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indicators``
+(``tonne_km``, ``load_factor``, ``empty_running_share``, ``co2e_g_per_kg_delivered``,
+``cost_eur_per_kg_delivered``, ``delivered_kg``), ``strategies.<name>.producers`` (ISO 14083
+allocation per producer: ``cost_eur``, ``co2e_kg``, ``delivered_kg``, ``tonne_km_sfd``,
+g CO2e and EUR per kg delivered) and ``producer_savings``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +35,11 @@ if TYPE_CHECKING:
     from ..compare import Comparison, StrategyResult
 
 __all__ = ["comparison_dict", "write_report"]
+
+
+def _num(value: float, digits: int) -> float | None:
+    """Round for JSON; NaN (an undefined ratio) becomes null."""
+    return None if math.isnan(value) else round(value, digits)
 
 
 def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
@@ -44,6 +56,20 @@ def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
         "objective": round(sol.objective, 4),
         "backend": sol.backend,
         "solve_time_s": round(sol.wall_time_s, 2),
+        "indicators": {k: _num(v, 4) for k, v in acc.indicators().items()},
+        "producers": [
+            {
+                "producer": p.producer,
+                "orders_served": p.orders_served,
+                "delivered_kg": _num(p.delivered_kg, 3),
+                "cost_eur": _num(p.cost_eur, 2),
+                "co2e_kg": _num(p.co2e_kg, 3),
+                "tonne_km_sfd": _num(p.tonne_km_sfd, 3),
+                "co2e_g_per_kg_delivered": _num(p.co2e_g_per_kg, 2),
+                "cost_eur_per_kg_delivered": _num(p.cost_eur_per_kg, 4),
+            }
+            for p in acc.producers
+        ],
         "routes": [
             {
                 "vehicle": r.vehicle,
@@ -53,6 +79,8 @@ def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
                 "duration_h": round(r.duration_h, 3),
                 "cost_eur": round(by_vehicle[r.vehicle].cost_eur, 2),
                 "co2e_kg": round(by_vehicle[r.vehicle].co2e_kg, 3),
+                "tonne_km": round(by_vehicle[r.vehicle].tonne_km, 4),
+                "emission_method": by_vehicle[r.vehicle].method,
                 "stops": [asdict(s) for s in r.stops],
             }
             for r in sol.routes
@@ -77,6 +105,10 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "pooled": _strategy_dict(comparison.pooled),
         },
         "savings": {k: round(v, 3) for k, v in comparison.savings.items()},
+        "producer_savings": [
+            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+            for row in comparison.producer_savings()
+        ],
         "wall_time_s": round(comparison.wall_time_s, 2),
     }
 

@@ -1,0 +1,1 @@
+"""Public-benchmark harness: instance readers, peer solvers and the runner CLI."""

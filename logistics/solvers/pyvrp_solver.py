@@ -1,0 +1,419 @@
+"""PyVRP backend (iterated local search, ``pyvrp>=0.14``).
+
+Maps a :class:`~logistics.problem.RoutingProblem` onto PyVRP's model:
+
+- every problem location becomes a PyVRP location; the matrices are handed over whole
+  (one ``ProblemData`` built from the model's elements, rather than n² ``add_edge``
+  calls);
+- each distinct vehicle start or end location becomes a depot; identical vehicles share
+  one vehicle type (``num_available`` = their count), which removes symmetric moves;
+- the shift becomes the type's ``tw_early``/``tw_late``, ``max_duration`` its
+  ``shift_duration`` (no overtime), and the fixed, per-distance and per-duration costs
+  map one to one;
+- depot deliveries become optional clients with a delivery demand, shipments become
+  optional PyVRP shipments; the request's penalty is the prize;
+- ``allowed_vehicles`` is emulated exactly with one extra capacity dimension per
+  distinct allowed set: its requests demand 1 unit, vehicles in the set hold all of
+  them and the others hold none.
+
+PyVRP takes a single time window per client, so problems with several windows per
+visit are refused (see :meth:`PyVrpSolver.unsupported`). PyVRP minimises route duration
+over the departure time and counts waiting, as :func:`~logistics.plan.schedule_route`
+does, so its cost equals :func:`~logistics.plan.evaluate` on the decoded plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..checker import check_plan
+from ..exceptions import BackendUnavailableError, SolverError
+from ..plan import Plan, RoutePlan, evaluate
+
+if TYPE_CHECKING:
+    from ..problem import Request, RoutingProblem, Vehicle
+    from .base import SolveParams
+
+__all__ = ["PyVrpSolver"]
+
+logger = logging.getLogger(__name__)
+
+
+def _import_pyvrp() -> Any:
+    """Import PyVRP on first use, so that it stays an optional dependency."""
+    try:
+        import pyvrp
+        import pyvrp.stop
+    except ImportError as exc:
+        msg = (
+            "solver backend 'pyvrp' is not installed; install it with "
+            "\"pip install 'logistics[pyvrp]'\""
+        )
+        raise BackendUnavailableError(msg) from exc
+    return pyvrp
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    """PyVRP data of one problem and the index maps back to it.
+
+    Parameters
+    ----------
+    data
+        PyVRP's ``ProblemData``.
+    type_vehicles
+        For each PyVRP vehicle type, the problem vehicle indices it stands for.
+    vehicle_type
+        For each problem vehicle, its PyVRP vehicle type.
+    clients
+        For each PyVRP client, the problem visit (depot deliveries).
+    shipments
+        For each PyVRP shipment, the problem request (shipments).
+    left_out
+        Requests no plan can serve (see :func:`_hopeless`); not given to PyVRP.
+    """
+
+    data: Any
+    type_vehicles: tuple[tuple[int, ...], ...]
+    vehicle_type: tuple[int, ...]
+    clients: tuple[int, ...]
+    shipments: tuple[int, ...]
+    left_out: tuple[int, ...]
+
+
+def _allowed_sets(problem: RoutingProblem) -> list[frozenset[int]]:
+    """Distinct non-empty allowed-vehicle sets, in order of first appearance."""
+    sets: list[frozenset[int]] = []
+    for r in problem.requests:
+        if r.allowed_vehicles:
+            s = frozenset(r.allowed_vehicles)
+            if s not in sets:
+                sets.append(s)
+    return sets
+
+
+def _demand(r: Request, sets: list[frozenset[int]]) -> list[int]:
+    """Demand of a request, with 1 unit in the extra dimension of its allowed set."""
+    extra = [0] * len(sets)
+    if r.allowed_vehicles:
+        extra[sets.index(frozenset(r.allowed_vehicles))] = 1
+    return [int(q) for q in r.demand] + extra
+
+
+def _capacity(
+    k: int, v: Vehicle, sets: list[frozenset[int]], counts: list[int]
+) -> list[int]:
+    """Capacity of a vehicle, with room for all or none of each allowed set's requests."""
+    extra = [counts[j] if k in s else 0 for j, s in enumerate(sets)]
+    return [int(c) for c in v.capacity] + extra
+
+
+def _hopeless(problem: RoutingProblem, r: Request) -> bool:
+    """Whether no plan can serve ``r``; PyVRP rejects some of these outright.
+
+    That is when no vehicle may carry it, or when its delivery window closes before
+    its pickup window opens (PyVRP raises ``ValueError`` for such a shipment).
+    """
+    if r.allowed_vehicles is not None and not r.allowed_vehicles:
+        return True
+    if r.pickup is None:
+        return False
+    pick, drop = problem.visits[r.pickup], problem.visits[r.delivery]
+    return drop.windows[-1][1] < pick.windows[0][0]
+
+
+def _build(problem: RoutingProblem) -> _Mapping:
+    """Translate ``problem`` into PyVRP data (see the module docstring)."""
+    pyvrp = _import_pyvrp()
+    model = pyvrp.Model()
+    locations = [
+        model.add_location(0, 0, name=str(i)) for i in range(problem.distance.shape[0])
+    ]
+    depots: dict[int, Any] = {}
+    for v in problem.vehicles:
+        for loc in (v.start, v.end):
+            if loc not in depots:
+                depots[loc] = model.add_depot(locations[loc])
+
+    sets = _allowed_sets(problem)
+    restricted = [frozenset(r.allowed_vehicles or ()) for r in problem.requests]
+    counts = [restricted.count(s) for s in sets]
+    # Identical vehicles (allowed sets included) become one type with several units.
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for k, v in enumerate(problem.vehicles):
+        capacity = tuple(_capacity(k, v, sets, counts))
+        key = (v.start, v.end, capacity, v.shift, v.max_duration, v.fixed_cost,
+               v.distance_cost, v.duration_cost)
+        groups.setdefault(key, []).append(k)
+    vehicle_type = [0] * len(problem.vehicles)
+    for t, members in enumerate(groups.values()):
+        v = problem.vehicles[members[0]]
+        model.add_vehicle_type(
+            num_available=len(members),
+            capacity=_capacity(members[0], v, sets, counts),
+            start_depot=depots[v.start],
+            end_depot=depots[v.end],
+            fixed_cost=int(v.fixed_cost),
+            tw_early=int(v.shift[0]),
+            tw_late=int(v.shift[1]),
+            shift_duration=int(v.max_duration),
+            unit_distance_cost=int(v.distance_cost),
+            unit_duration_cost=int(v.duration_cost),
+            name=",".join(problem.vehicles[k].id for k in members),
+        )
+        for k in members:
+            vehicle_type[k] = t
+
+    clients: list[int] = []
+    shipments: list[int] = []
+    left_out: list[int] = []
+    for r_idx, r in enumerate(problem.requests):
+        if _hopeless(problem, r):
+            left_out.append(r_idx)
+            continue
+        demand = _demand(r, sets)
+        drop = problem.visits[r.delivery]
+        if r.pickup is None:
+            model.add_client(
+                locations[drop.location],
+                delivery=demand,
+                pickup=[0] * len(demand),
+                service_duration=int(drop.service),
+                tw_early=int(drop.windows[0][0]),
+                tw_late=int(drop.windows[0][1]),
+                prize=int(r.penalty),
+                required=False,
+                name=r.id,
+            )
+            clients.append(r.delivery)
+        else:
+            pick = problem.visits[r.pickup]
+            model.add_shipment(
+                locations[pick.location],
+                locations[drop.location],
+                pickup_tw_early=int(pick.windows[0][0]),
+                pickup_tw_late=int(pick.windows[0][1]),
+                pickup_service_duration=int(pick.service),
+                delivery_tw_early=int(drop.windows[0][0]),
+                delivery_tw_late=int(drop.windows[0][1]),
+                delivery_service_duration=int(drop.service),
+                amount=demand,
+                prize=int(r.penalty),
+                required=False,
+                name=r.id,
+            )
+            shipments.append(r_idx)
+
+    data = pyvrp.ProblemData(
+        model.locations,
+        model.clients,
+        model.depots,
+        model.vehicle_types,
+        [np.ascontiguousarray(problem.distance, dtype=np.int64)],
+        [np.ascontiguousarray(problem.duration, dtype=np.int64)],
+        model.groups,
+        model.shipments,
+    )
+    return _Mapping(
+        data=data,
+        type_vehicles=tuple(tuple(m) for m in groups.values()),
+        vehicle_type=tuple(vehicle_type),
+        clients=tuple(clients),
+        shipments=tuple(shipments),
+        left_out=tuple(left_out),
+    )
+
+
+def _decode(
+    problem: RoutingProblem, mapping: _Mapping, solution: Any, backend: str, wall: float
+) -> Plan:
+    """Turn a PyVRP solution into a plan; units of a type get its vehicles in order."""
+    free = [list(members) for members in mapping.type_vehicles]
+    routes: list[RoutePlan] = []
+    served: set[int] = set()
+    for route in solution.routes():
+        k = free[route.vehicle_type()].pop(0)
+        visits: list[int] = []
+        for act in route.schedule():
+            if act.is_client():
+                visits.append(mapping.clients[act.idx])
+            elif act.is_pickup():
+                visits.append(problem.requests[mapping.shipments[act.idx]].pickup)
+            elif act.is_delivery():
+                visits.append(problem.requests[mapping.shipments[act.idx]].delivery)
+        if visits:
+            routes.append(RoutePlan(k, tuple(visits)))
+            served.update(problem.visits[i].request for i in visits)
+    routes.sort(key=lambda r: r.vehicle)
+    unserved = tuple(i for i in range(len(problem.requests)) if i not in served)
+    return Plan(tuple(routes), unserved, backend, wall)
+
+
+def _initial_solution(problem: RoutingProblem, mapping: _Mapping, plan: Plan) -> Any:
+    """Express a plan as a PyVRP solution to start the search from (None if it fails).
+
+    PyVRP starts its search from a random solution otherwise; a good starting plan (the
+    separate plan for the pooled problem) is worth keeping.
+    """
+    pyvrp = _import_pyvrp()
+    kind = pyvrp.ActivityType
+    client_of = {visit: c for c, visit in enumerate(mapping.clients)}
+    shipment_of = {r_idx: s for s, r_idx in enumerate(mapping.shipments)}
+    routes = []
+    try:
+        for route in plan.routes:
+            activities = []
+            for idx in route.visits:
+                visit = problem.visits[idx]
+                if idx in client_of:
+                    activities.append(pyvrp.Activity(kind.CLIENT, client_of[idx]))
+                else:
+                    s = shipment_of[visit.request]
+                    step = kind.PICKUP if visit.kind == "pickup" else kind.DELIVERY
+                    activities.append(pyvrp.Activity(step, s))
+            t = mapping.vehicle_type[route.vehicle]
+            routes.append(pyvrp.Route(mapping.data, activities, t))
+        return pyvrp.Solution(mapping.data, routes)
+    except (KeyError, IndexError, ValueError, RuntimeError) as exc:
+        logger.warning("initial plan rejected by PyVRP (%s); solving from scratch", exc)
+        return None
+
+
+class PyVrpSolver:
+    """PyVRP's iterated local search.
+
+    Supports shipments or depot deliveries, one time window per visit, shift windows,
+    maximum route duration, several capacity dimensions, heterogeneous fleets with
+    several depots, allowed vehicles (through extra capacity dimensions) and optional
+    requests with penalties.
+
+    Raises
+    ------
+    BackendUnavailableError
+        On creation, when PyVRP is not installed.
+    """
+
+    name = "pyvrp"
+
+    def __init__(self) -> None:
+        _import_pyvrp()
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        """Return the model features PyVRP cannot handle.
+
+        Parameters
+        ----------
+        problem
+            The routing problem.
+
+        Returns
+        -------
+        list of str
+            ``"several time windows per visit"`` when a visit has more than one window,
+            and matrix properties PyVRP rejects (non-zero diagonal, negative entries).
+        """
+        missing = []
+        if problem.has_multiple_windows:
+            missing.append("several time windows per visit")
+        if any(not v.windows for v in problem.visits):
+            missing.append("visits without a time window")
+        matrices = (problem.distance, problem.duration)
+        if any(np.diagonal(m).any() for m in matrices):
+            missing.append("non-zero travel from a location to itself")
+        if any((m < 0).any() for m in matrices):
+            missing.append("negative distances or durations")
+        return missing
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        """Solve with PyVRP and return a checked plan.
+
+        Parameters
+        ----------
+        problem
+            The routing problem.
+        params
+            Time limit, seed, optional solution limit (read as PyVRP's iteration
+            limit) and optional initial plan.
+
+        Returns
+        -------
+        Plan
+            The best plan found; unserved requests are listed.
+
+        Raises
+        ------
+        BackendUnavailableError
+            When PyVRP is not installed or the problem uses an unsupported feature.
+        SolverError
+            When PyVRP's best solution is infeasible or fails
+            :func:`~logistics.checker.check_plan`.
+        """
+        pyvrp = _import_pyvrp()
+        t0 = time.perf_counter()
+        missing = self.unsupported(problem)
+        if missing:
+            msg = f"solver backend 'pyvrp' does not support {', '.join(missing)}"
+            raise BackendUnavailableError(msg)
+        mapping = _build(problem) if problem.vehicles else None
+        if mapping is None or not (mapping.clients or mapping.shipments):
+            return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
+        remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
+        stop = pyvrp.stop.MaxRuntime(remaining)
+        if params.solution_limit is not None:
+            stop = pyvrp.stop.MultipleCriteria(
+                [stop, pyvrp.stop.MaxIterations(params.solution_limit)]
+            )
+        initial = None
+        if params.initial is not None and params.initial.routes:
+            initial = _initial_solution(problem, mapping, params.initial)
+        result = pyvrp.solve(
+            mapping.data,
+            stop,
+            seed=params.seed,
+            collect_stats=False,
+            display=False,
+            initial_solution=initial,
+        )
+        if not result.is_feasible():
+            msg = (
+                f"PyVRP found no feasible solution for {problem.name!r} "
+                f"(time warp {result.best.time_warp()}, excess load "
+                f"{result.best.excess_load()})"
+            )
+            raise SolverError(msg)
+        plan = _decode(
+            problem, mapping, result.best, self.name, time.perf_counter() - t0
+        )
+        _verify(problem, mapping, plan, int(result.cost()))
+        return plan
+
+
+def _verify(problem: RoutingProblem, mapping: _Mapping, plan: Plan, cost: int) -> None:
+    """Check a decoded plan independently and compare PyVRP's cost with ours.
+
+    Raises :class:`SolverError` when the plan breaks a rule: a mismatch would mean the
+    translation lost a constraint. A cost difference only logs a warning.
+    """
+    errors = check_plan(problem, plan)
+    if errors:
+        shown = "; ".join(errors[:5])
+        msg = (
+            f"PyVRP returned a plan for {problem.name!r} that breaks {len(errors)} "
+            f"rule(s): {shown}"
+        )
+        raise SolverError(msg)
+    # Requests left out of the PyVRP model are unserved, outside PyVRP's cost.
+    expected = cost + sum(problem.requests[r].penalty for r in mapping.left_out)
+    ours = evaluate(problem, plan)
+    if ours != expected:
+        logger.warning(
+            "PyVRP cost %d differs from the recomputed objective %d for %r",
+            expected,
+            ours,
+            problem.name,
+        )
