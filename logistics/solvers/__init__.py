@@ -2,16 +2,28 @@
 
 ``SOLVERS`` maps a backend name to its class. :func:`solve` picks a backend whose
 features cover the problem (``auto``), or refuses a forced backend that lacks one.
+
+PyVRP is optional: :mod:`.pyvrp_solver` imports it only when a
+:class:`~.pyvrp_solver.PyVrpSolver` is created, so ``SOLVERS`` always lists it and
+``auto`` skips it when it is not installed.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from ..exceptions import BackendUnavailableError
+from ..checker import check_plan
+from ..exceptions import BackendUnavailableError, SolverError
+from ..plan import evaluate
 from .base import SolveParams, Solver
 from .ortools_solver import OrToolsSolver
+from .pyvrp_solver import PyVrpSolver
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -21,16 +33,47 @@ __all__ = ["SOLVERS", "SolveParams", "Solver", "choose_backend", "get_solver", "
 
 logger = logging.getLogger(__name__)
 
-SOLVERS: dict[str, type] = {"ortools": OrToolsSolver}
+SOLVERS: dict[str, type] = {"pyvrp": PyVrpSolver, "ortools": OrToolsSolver}
+
+_AUTO_ORDER = ("pyvrp", "ortools")
+"""Preference of ``auto`` without a race: PyVRP is the stronger solver on public
+benchmarks, OR-Tools covers every feature."""
 
 
 def get_solver(name: str) -> Solver:
-    """Return an instance of the backend called ``name``."""
+    """Return an instance of the backend called ``name``.
+
+    Raises
+    ------
+    BackendUnavailableError
+        When ``name`` is unknown or its package is not installed.
+    """
     try:
-        return SOLVERS[name]()  # type: ignore[no-any-return]
+        cls = SOLVERS[name]
     except KeyError:
-        msg = f"unknown solver backend {name!r}; choose one of {sorted(SOLVERS)} or 'auto'"
+        msg = (
+            f"unknown solver backend {name!r}; choose one of {sorted(SOLVERS)} "
+            "or 'auto'"
+        )
         raise BackendUnavailableError(msg) from None
+    return cls()  # type: ignore[no-any-return]
+
+
+def _candidates(problem: RoutingProblem) -> list[Solver]:
+    """Installed backends that support every feature of ``problem``, preferred first."""
+    found = []
+    for name in _AUTO_ORDER:
+        try:
+            solver = get_solver(name)
+        except BackendUnavailableError as exc:
+            logger.info("auto: skipping %s (%s)", name, exc)
+            continue
+        missing = solver.unsupported(problem)
+        if missing:
+            logger.info("auto: skipping %s (no %s)", name, ", ".join(missing))
+        else:
+            found.append(solver)
+    return found
 
 
 def choose_backend(problem: RoutingProblem, backend: str = "auto") -> Solver:
@@ -41,34 +84,142 @@ def choose_backend(problem: RoutingProblem, backend: str = "auto") -> Solver:
     problem
         The routing problem.
     backend
-        ``"auto"`` or a backend name.
+        ``"auto"`` or a backend name. ``auto`` returns the first installed backend
+        supporting the problem in the order PyVRP, OR-Tools (:func:`solve` may race
+        them instead).
 
     Raises
     ------
     BackendUnavailableError
-        When a forced backend cannot handle one of the problem's features.
+        When a forced backend is not installed or cannot handle one of the problem's
+        features; the message names the backend and the features.
     """
     if backend != "auto":
         solver = get_solver(backend)
         missing = solver.unsupported(problem)
         if missing:
             msg = (
-                f"solver backend {backend!r} cannot solve {problem.name!r}: it does not "
-                f"support {', '.join(missing)}; use 'auto' or 'ortools'"
+                f"solver backend {backend!r} cannot solve {problem.name!r}: it does "
+                f"not support {', '.join(missing)}; use 'auto' or 'ortools'"
             )
             raise BackendUnavailableError(msg)
         return solver
-    for name in ("pyvrp", "ortools"):
-        if name not in SOLVERS:
+    candidates = _candidates(problem)
+    return candidates[0] if candidates else get_solver("ortools")
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _can_race(problem: RoutingProblem, candidates: list[Solver]) -> bool:
+    """Whether ``auto`` should run its candidates in parallel.
+
+    Only from the main process: workers of :mod:`logistics.compare` already use every
+    core, and racing there would oversubscribe them.
+    """
+    return (
+        len(candidates) >= 2
+        and bool(problem.requests)
+        and bool(problem.vehicles)
+        and _usable_cores() >= 2
+        and multiprocessing.parent_process() is None
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def _solve_with(name: str, problem: RoutingProblem, params: SolveParams) -> Plan:
+    """Run one backend (in a race worker process)."""
+    return get_solver(name).solve(problem, params)
+
+
+def _race(
+    problem: RoutingProblem, params: SolveParams, candidates: list[Solver]
+) -> Plan:
+    """Run every candidate in its own process and keep the best checked plan.
+
+    Each backend gets the full time limit. Plans failing
+    :func:`~logistics.checker.check_plan` are discarded; ties go to the preferred
+    backend.
+    """
+    t0 = time.perf_counter()
+    names = [s.name for s in candidates]
+    # fork: no __main__ guard needed and the problem is not re-imported; the parent
+    # has no solver threads running at this point.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(names), mp_context=context) as pool:
+        futures = [pool.submit(_solve_with, n, problem, params) for n in names]
+        outcomes, failures = [], []
+        for name, future in zip(names, futures, strict=True):
+            # Any failure of one backend (even a crash) must not cost the other's plan.
+            try:
+                outcomes.append((name, future.result()))
+            except Exception as exc:
+                logger.warning("auto: %s failed: %r", name, exc)
+                failures.append(f"{name}: {exc!r}")
+    scored = []
+    for name, plan in outcomes:
+        errors = check_plan(problem, plan)
+        if errors:
+            logger.warning("auto: %s plan breaks %s; discarded", name, errors[:3])
+            failures.append(f"{name}: plan breaks {len(errors)} rule(s)")
             continue
-        solver = get_solver(name)
-        if not solver.unsupported(problem):
-            return solver
-    return get_solver("ortools")
+        scored.append((evaluate(problem, plan), names.index(name), name, plan))
+    if not scored:
+        msg = (
+            f"no backend returned a feasible plan for {problem.name!r}: "
+            f"{'; '.join(failures)}"
+        )
+        raise SolverError(msg)
+    value, _, winner, plan = min(scored, key=lambda s: s[:2])
+    others = ", ".join(n for n in names if n != winner)
+    logger.info("auto: %s won with objective %d (raced %s)", winner, value, others)
+    label = f"{winner} (auto: raced {others})"
+    return replace(plan, backend=label, wall_time_s=time.perf_counter() - t0)
 
 
-def solve(problem: RoutingProblem, params: SolveParams, *, backend: str = "auto") -> Plan:
-    """Solve ``problem`` with the chosen backend (see :func:`choose_backend`)."""
-    solver = choose_backend(problem, backend)
-    logger.info("solving %s with %s", problem.name, solver.name)
-    return solver.solve(problem, params)
+def solve(
+    problem: RoutingProblem, params: SolveParams, *, backend: str = "auto"
+) -> Plan:
+    """Solve ``problem`` with the chosen backend.
+
+    Parameters
+    ----------
+    problem
+        The routing problem.
+    params
+        Search settings, passed to the backend(s).
+    backend
+        A backend name, or ``"auto"``: among the installed backends supporting the
+        problem, race them in parallel processes when there are at least two and at
+        least two usable cores (the better checked plan wins), otherwise use the
+        first of PyVRP, OR-Tools.
+
+    Returns
+    -------
+    Plan
+        The plan; under ``auto`` its ``backend`` reads e.g.
+        ``"pyvrp (auto: raced ortools)"`` or ``"ortools (auto)"``.
+
+    Raises
+    ------
+    BackendUnavailableError
+        When a forced backend is unavailable or lacks a feature of the problem.
+    SolverError
+        When no backend returns a usable plan.
+    """
+    if backend != "auto":
+        solver = choose_backend(problem, backend)
+        logger.info("solving %s with %s", problem.name, solver.name)
+        return solver.solve(problem, params)
+    candidates = _candidates(problem) or [get_solver("ortools")]
+    if _can_race(problem, candidates):
+        logger.info("solving %s: racing %s", problem.name, [s.name for s in candidates])
+        return _race(problem, params, candidates)
+    solver = candidates[0]
+    logger.info("solving %s with %s (auto)", problem.name, solver.name)
+    plan = solver.solve(problem, params)
+    return replace(plan, backend=f"{solver.name} (auto)")

@@ -36,7 +36,7 @@ from ..exceptions import BackendUnavailableError, SolverError
 from ..plan import Plan, RoutePlan, evaluate
 
 if TYPE_CHECKING:
-    from ..problem import Request, RoutingProblem, Vehicle
+    from ..problem import Request, RoutingProblem
     from .base import SolveParams
 
 __all__ = ["PyVrpSolver"]
@@ -105,12 +105,19 @@ def _demand(r: Request, sets: list[frozenset[int]]) -> list[int]:
     return [int(q) for q in r.demand] + extra
 
 
-def _capacity(
-    k: int, v: Vehicle, sets: list[frozenset[int]], counts: list[int]
-) -> list[int]:
-    """Capacity of a vehicle, with room for all or none of each allowed set's requests."""
-    extra = [counts[j] if k in s else 0 for j, s in enumerate(sets)]
-    return [int(c) for c in v.capacity] + extra
+def _capacities(problem: RoutingProblem, sets: list[frozenset[int]]) -> list[list[int]]:
+    """Capacity per vehicle, extended with the extra allowed-set dimensions.
+
+    A vehicle in a set can hold every request of that set (so the dimension never
+    binds for it); a vehicle outside it holds none, which forbids the set's requests.
+    """
+    restricted = [frozenset(r.allowed_vehicles or ()) for r in problem.requests]
+    counts = [restricted.count(s) for s in sets]
+    return [
+        [int(c) for c in v.capacity]
+        + [counts[j] if k in s else 0 for j, s in enumerate(sets)]
+        for k, v in enumerate(problem.vehicles)
+    ]
 
 
 def _hopeless(problem: RoutingProblem, r: Request) -> bool:
@@ -127,35 +134,33 @@ def _hopeless(problem: RoutingProblem, r: Request) -> bool:
     return drop.windows[-1][1] < pick.windows[0][0]
 
 
-def _build(problem: RoutingProblem) -> _Mapping:
-    """Translate ``problem`` into PyVRP data (see the module docstring)."""
-    pyvrp = _import_pyvrp()
-    model = pyvrp.Model()
-    locations = [
-        model.add_location(0, 0, name=str(i)) for i in range(problem.distance.shape[0])
-    ]
+def _add_vehicle_types(
+    model: Any,
+    problem: RoutingProblem,
+    locations: list[Any],
+    sets: list[frozenset[int]],
+) -> list[list[int]]:
+    """Add depots and vehicle types; return the problem vehicles of each type.
+
+    Identical vehicles (allowed sets included) share one type with several units,
+    which spares the search from swapping interchangeable vehicles.
+    """
     depots: dict[int, Any] = {}
     for v in problem.vehicles:
         for loc in (v.start, v.end):
             if loc not in depots:
                 depots[loc] = model.add_depot(locations[loc])
-
-    sets = _allowed_sets(problem)
-    restricted = [frozenset(r.allowed_vehicles or ()) for r in problem.requests]
-    counts = [restricted.count(s) for s in sets]
-    # Identical vehicles (allowed sets included) become one type with several units.
+    capacities = _capacities(problem, sets)
     groups: dict[tuple[Any, ...], list[int]] = {}
     for k, v in enumerate(problem.vehicles):
-        capacity = tuple(_capacity(k, v, sets, counts))
-        key = (v.start, v.end, capacity, v.shift, v.max_duration, v.fixed_cost,
-               v.distance_cost, v.duration_cost)
+        costs = (v.fixed_cost, v.distance_cost, v.duration_cost)
+        key = (v.start, v.end, tuple(capacities[k]), v.shift, v.max_duration, costs)
         groups.setdefault(key, []).append(k)
-    vehicle_type = [0] * len(problem.vehicles)
-    for t, members in enumerate(groups.values()):
+    for members in groups.values():
         v = problem.vehicles[members[0]]
         model.add_vehicle_type(
             num_available=len(members),
-            capacity=_capacity(members[0], v, sets, counts),
+            capacity=capacities[members[0]],
             start_depot=depots[v.start],
             end_depot=depots[v.end],
             fixed_cost=int(v.fixed_cost),
@@ -166,9 +171,61 @@ def _build(problem: RoutingProblem) -> _Mapping:
             unit_duration_cost=int(v.duration_cost),
             name=",".join(problem.vehicles[k].id for k in members),
         )
+    return list(groups.values())
+
+
+def _add_request(
+    model: Any,
+    problem: RoutingProblem,
+    locations: list[Any],
+    r: Request,
+    demand: list[int],
+) -> None:
+    """Add one request as an optional client or shipment whose prize is its penalty."""
+    drop = problem.visits[r.delivery]
+    if r.pickup is None:
+        model.add_client(
+            locations[drop.location],
+            delivery=demand,
+            pickup=[0] * len(demand),
+            service_duration=int(drop.service),
+            tw_early=int(drop.windows[0][0]),
+            tw_late=int(drop.windows[0][1]),
+            prize=int(r.penalty),
+            required=False,
+            name=r.id,
+        )
+        return
+    pick = problem.visits[r.pickup]
+    model.add_shipment(
+        locations[pick.location],
+        locations[drop.location],
+        pickup_tw_early=int(pick.windows[0][0]),
+        pickup_tw_late=int(pick.windows[0][1]),
+        pickup_service_duration=int(pick.service),
+        delivery_tw_early=int(drop.windows[0][0]),
+        delivery_tw_late=int(drop.windows[0][1]),
+        delivery_service_duration=int(drop.service),
+        amount=demand,
+        prize=int(r.penalty),
+        required=False,
+        name=r.id,
+    )
+
+
+def _build(problem: RoutingProblem) -> _Mapping:
+    """Translate ``problem`` into PyVRP data (see the module docstring)."""
+    pyvrp = _import_pyvrp()
+    model = pyvrp.Model()
+    n_locations = problem.distance.shape[0]
+    # Coordinates are only drawn by PyVRP's plots; travel comes from the matrices.
+    locations = [model.add_location(0, 0, name=str(i)) for i in range(n_locations)]
+    sets = _allowed_sets(problem)
+    type_vehicles = _add_vehicle_types(model, problem, locations, sets)
+    vehicle_type = [0] * len(problem.vehicles)
+    for t, members in enumerate(type_vehicles):
         for k in members:
             vehicle_type[k] = t
-
     clients: list[int] = []
     shipments: list[int] = []
     left_out: list[int] = []
@@ -176,39 +233,12 @@ def _build(problem: RoutingProblem) -> _Mapping:
         if _hopeless(problem, r):
             left_out.append(r_idx)
             continue
-        demand = _demand(r, sets)
-        drop = problem.visits[r.delivery]
+        _add_request(model, problem, locations, r, _demand(r, sets))
         if r.pickup is None:
-            model.add_client(
-                locations[drop.location],
-                delivery=demand,
-                pickup=[0] * len(demand),
-                service_duration=int(drop.service),
-                tw_early=int(drop.windows[0][0]),
-                tw_late=int(drop.windows[0][1]),
-                prize=int(r.penalty),
-                required=False,
-                name=r.id,
-            )
             clients.append(r.delivery)
         else:
-            pick = problem.visits[r.pickup]
-            model.add_shipment(
-                locations[pick.location],
-                locations[drop.location],
-                pickup_tw_early=int(pick.windows[0][0]),
-                pickup_tw_late=int(pick.windows[0][1]),
-                pickup_service_duration=int(pick.service),
-                delivery_tw_early=int(drop.windows[0][0]),
-                delivery_tw_late=int(drop.windows[0][1]),
-                delivery_service_duration=int(drop.service),
-                amount=demand,
-                prize=int(r.penalty),
-                required=False,
-                name=r.id,
-            )
             shipments.append(r_idx)
-
+    # Matrices whole: Model.add_edge would take n² Python calls.
     data = pyvrp.ProblemData(
         model.locations,
         model.clients,
@@ -221,7 +251,7 @@ def _build(problem: RoutingProblem) -> _Mapping:
     )
     return _Mapping(
         data=data,
-        type_vehicles=tuple(tuple(m) for m in groups.values()),
+        type_vehicles=tuple(tuple(m) for m in type_vehicles),
         vehicle_type=tuple(vehicle_type),
         clients=tuple(clients),
         shipments=tuple(shipments),
