@@ -32,5 +32,4 @@ from .solvers import SolveParams as SolveParams
 from .solvers import solve as solve
 from .travel import build_travel as build_travel
 
-__version__ = "0.1.0"
-
+from .constants import VERSION as __version__  # noqa: E402

@@ -54,7 +54,9 @@ def factor_table(scenario: Scenario) -> FactorTable:
     return factors(scenario.factors or None)
 
 
-def running_cost_per_km_eur(vt: VehicleType, table: FactorTable, *, load_share: float = 0.5) -> float:
+def running_cost_per_km_eur(
+    vt: VehicleType, table: FactorTable, *, load_share: float = 0.5
+) -> float:
     """Per-km running cost of a vehicle type, for the solver's objective.
 
     The type's own ``cost_per_km_eur`` wins; else, with an emission class, energy at
@@ -65,18 +67,31 @@ def running_cost_per_km_eur(vt: VehicleType, table: FactorTable, *, load_share: 
     if vt.emission_class is None:
         return FLAT_COST_PER_KM_EUR
     vc = table.vehicle_class(vt.emission_class)
-    energy = vc.energy_empty_per_km + (vc.energy_full_per_km - vc.energy_empty_per_km) * load_share
+    energy = (
+        vc.energy_empty_per_km
+        + (vc.energy_full_per_km - vc.energy_empty_per_km) * load_share
+    )
     if vt.refrigerated:
         energy *= 1 + vc.reefer_uplift_pct / 100
     return energy * table.carrier_of(vc).price_eur_per_unit + vc.maintenance_eur_per_km
 
 
-def co2e_per_km_kg(vt: VehicleType, table: FactorTable, *, load_share: float = 0.5) -> float:
+def co2e_per_km_kg(
+    vt: VehicleType, table: FactorTable, *, load_share: float = 0.5
+) -> float:
     """Per-km WTW emissions of a vehicle type at ``load_share`` of capacity."""
     if vt.emission_class is None:
-        return vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
-    em = route_emissions([1.0], [vt.capacity_kg * load_share], vt.capacity_kg,
-                         vt.emission_class, refrigerated=vt.refrigerated, table=table)
+        return (
+            vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
+        )
+    em = route_emissions(
+        [1.0],
+        [vt.capacity_kg * load_share],
+        vt.capacity_kg,
+        vt.emission_class,
+        refrigerated=vt.refrigerated,
+        table=table,
+    )
     return em.co2e_kg
 
 
@@ -121,7 +136,9 @@ class ProducerAccount:
     @property
     def co2e_g_per_kg(self) -> float:
         """Grams CO2e per kg delivered."""
-        return 1000 * self.co2e_kg / self.delivered_kg if self.delivered_kg else math.nan
+        return (
+            1000 * self.co2e_kg / self.delivered_kg if self.delivered_kg else math.nan
+        )
 
     @property
     def cost_eur_per_kg(self) -> float:
@@ -217,7 +234,10 @@ def _legs(route: Route, matrix: TravelMatrix) -> tuple[list[float], list[float]]
     """Distance (km) and load on board (kg) of each leg between consecutive stops."""
     distances, loads = [], []
     for prev, stop in zip(route.stops, route.stops[1:], strict=False):
-        d = float(matrix.distance_m[matrix.index(prev.site), matrix.index(stop.site)]) / 1000
+        d = (
+            float(matrix.distance_m[matrix.index(prev.site), matrix.index(stop.site)])
+            / 1000
+        )
         if d > 0:
             distances.append(d)
             loads.append(max(0.0, prev.load_kg))
@@ -234,24 +254,44 @@ def _route_account(
     tonne_km = sum(d * q for d, q in zip(dists, loads, strict=True)) / 1000
     empty_km = sum(d for d, q in zip(dists, loads, strict=True) if q <= 1e-9)
     if vt.emission_class is not None:
-        em = route_emissions(dists, loads, vt.capacity_kg, vt.emission_class,
-                             refrigerated=vt.refrigerated, table=table)
+        em = route_emissions(
+            dists,
+            loads,
+            vt.capacity_kg,
+            vt.emission_class,
+            refrigerated=vt.refrigerated,
+            table=table,
+        )
         co2e, wtt, ttw = em.co2e_kg, em.wtt_co2e_kg, em.ttw_co2e_kg
         energy_cost = em.energy * em.carrier.price_eur_per_unit
-        running = (vt.cost_per_km_eur * km if vt.cost_per_km_eur is not None
-                   else energy_cost + em.vehicle_class.maintenance_eur_per_km * km)
+        running = (
+            vt.cost_per_km_eur * km
+            if vt.cost_per_km_eur is not None
+            else energy_cost + em.vehicle_class.maintenance_eur_per_km * km
+        )
         method = f"GLEC per-leg load model, class {vt.emission_class}"
     else:
-        factor = vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
+        factor = (
+            vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
+        )
         co2e, wtt, ttw = factor * km, math.nan, math.nan
-        running = (vt.cost_per_km_eur if vt.cost_per_km_eur is not None
-                   else FLAT_COST_PER_KM_EUR) * km
+        running = (
+            vt.cost_per_km_eur
+            if vt.cost_per_km_eur is not None
+            else FLAT_COST_PER_KM_EUR
+        ) * km
         method = "flat kg CO2e/km of the vehicle type"
     carried = route.orders
     mass = [orders[o].kg for o in carried]
-    sfd = [float(matrix.distance_m[matrix.index(orders[o].producer),
-                                   matrix.index(orders[o].delivery_point)]) / 1000
-           for o in carried]
+    sfd = [
+        float(
+            matrix.distance_m[
+                matrix.index(orders[o].producer), matrix.index(orders[o].delivery_point)
+            ]
+        )
+        / 1000
+        for o in carried
+    ]
     fixed = vt.fixed_cost_eur
     time_cost = vt.driver_cost_per_h_eur * route.duration_h
     total_cost = fixed + running + time_cost
@@ -271,19 +311,30 @@ def _route_account(
         empty_km=empty_km,
         delivered_kg=sum(mass),
         order_co2e_kg=MappingProxyType(allocate_iso14083(co2e, carried, mass, sfd)),
-        order_cost_eur=MappingProxyType(allocate_iso14083(total_cost, carried, mass, sfd)),
+        order_cost_eur=MappingProxyType(
+            allocate_iso14083(total_cost, carried, mass, sfd)
+        ),
     )
 
 
-def _producers(scenario: Scenario, matrix: TravelMatrix, routes: tuple[RouteAccount, ...]) -> tuple[ProducerAccount, ...]:
+def _producers(
+    scenario: Scenario, matrix: TravelMatrix, routes: tuple[RouteAccount, ...]
+) -> tuple[ProducerAccount, ...]:
     orders = {o.id: o for o in scenario.orders}
     acc: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"n": 0, "kg": 0.0, "co2e": 0.0, "cost": 0.0, "tkm": 0.0})
+        lambda: {"n": 0, "kg": 0.0, "co2e": 0.0, "cost": 0.0, "tkm": 0.0}
+    )
     for r in routes:
         for oid, co2e in r.order_co2e_kg.items():
             o = orders[oid]
-            sfd_km = float(matrix.distance_m[matrix.index(o.producer),
-                                             matrix.index(o.delivery_point)]) / 1000
+            sfd_km = (
+                float(
+                    matrix.distance_m[
+                        matrix.index(o.producer), matrix.index(o.delivery_point)
+                    ]
+                )
+                / 1000
+            )
             a = acc[o.producer]
             a["n"] += 1
             a["kg"] += o.kg
@@ -291,13 +342,21 @@ def _producers(scenario: Scenario, matrix: TravelMatrix, routes: tuple[RouteAcco
             a["cost"] += r.order_cost_eur[oid]
             a["tkm"] += o.kg * sfd_km / 1000
     return tuple(
-        ProducerAccount(p.id, acc[p.id]["n"], acc[p.id]["kg"], acc[p.id]["co2e"],
-                        acc[p.id]["cost"], acc[p.id]["tkm"])
+        ProducerAccount(
+            p.id,
+            acc[p.id]["n"],
+            acc[p.id]["kg"],
+            acc[p.id]["co2e"],
+            acc[p.id]["cost"],
+            acc[p.id]["tkm"],
+        )
         for p in scenario.producers
     )
 
 
-def account(scenario: Scenario, solution: Solution, matrix: TravelMatrix) -> StrategyAccount:
+def account(
+    scenario: Scenario, solution: Solution, matrix: TravelMatrix
+) -> StrategyAccount:
     """Compute costs, emissions and indicators of every route of ``solution``.
 
     Parameters

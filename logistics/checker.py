@@ -63,7 +63,9 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
         if r_idx in unserved and any(made):
             errors.append(f"request {req.id!r} listed unserved but visited")
         elif r_idx not in unserved and not all(made):
-            errors.append(f"request {req.id!r} neither fully served nor listed unserved")
+            errors.append(
+                f"request {req.id!r} neither fully served nor listed unserved"
+            )
     return errors
 
 
@@ -89,7 +91,9 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
         req = problem.requests[visit.request]
         allowed = req.allowed_vehicles
         if allowed is not None and k not in allowed:
-            errors.append(f"{where} serves request {req.id!r} it is not allowed to carry")
+            errors.append(
+                f"{where} serves request {req.id!r} it is not allowed to carry"
+            )
         sign = 1 if visit.kind == "pickup" else -1
         if visit.kind == "pickup":
             picked.add(visit.request)
@@ -110,11 +114,15 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
     if sched.duration > vehicle.max_duration:
         errors.append(f"{where} route lasts {sched.duration} > {vehicle.max_duration}")
     if sched.finish > vehicle.shift[1]:
-        errors.append(f"{where} ends at {sched.finish}, after its shift {vehicle.shift}")
+        errors.append(
+            f"{where} ends at {sched.finish}, after its shift {vehicle.shift}"
+        )
     return errors
 
 
-def check_solution(scenario: Scenario, matrix: TravelMatrix, solution: Solution) -> list[str]:
+def check_solution(
+    scenario: Scenario, matrix: TravelMatrix, solution: Solution
+) -> list[str]:
     """Return every rule a reported solution breaks, from scenario and matrix alone.
 
     Parameters
@@ -182,7 +190,9 @@ def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> lis
         if stop.type in ("pickup", "delivery"):
             order = orders.get(stop.order or "")
             if order is None:
-                errors.append(f"{where}: stop at {stop.site} names unknown order {stop.order!r}")
+                errors.append(
+                    f"{where}: stop at {stop.site} names unknown order {stop.order!r}"
+                )
                 continue
             if stop.type == "pickup":
                 errors += _check_pickup(where, stop, order, farms, vt, route)
@@ -224,15 +234,22 @@ def _check_pickup(where, stop, order, farms, vt, route) -> list[str]:  # type: i
     errors = []
     farm = farms[order.producer]
     if stop.site != farm.id:
-        errors.append(f"{where}: picks up {order.id!r} at {stop.site}, not at farm {farm.id}")
-    if not (farm.available.start - _TIME_TOLERANCE_S <= stop.start_s
-            <= farm.available.end + _TIME_TOLERANCE_S):
+        errors.append(
+            f"{where}: picks up {order.id!r} at {stop.site}, not at farm {farm.id}"
+        )
+    if not (
+        farm.available.start - _TIME_TOLERANCE_S
+        <= stop.start_s
+        <= farm.available.end + _TIME_TOLERANCE_S
+    ):
         errors.append(
             f"{where}: collects {order.id!r} at {stop.start_s:.0f}s, outside the farm's "
             f"availability {farm.available.start}-{farm.available.end}s"
         )
     if order.temperature == "chilled" and not vt.refrigerated:
-        errors.append(f"{where}: chilled order {order.id!r} in a non-refrigerated vehicle")
+        errors.append(
+            f"{where}: chilled order {order.id!r} in a non-refrigerated vehicle"
+        )
     if route.owner and route.strategy == "separate" and route.owner != order.producer:
         errors.append(f"{where}: separate strategy carries another producer's order")
     return errors
@@ -242,11 +259,15 @@ def _check_delivery(where, stop, order, points, on_board) -> list[str]:  # type:
     errors = []
     point = points[order.delivery_point]
     if stop.site != point.id:
-        errors.append(f"{where}: delivers {order.id!r} at {stop.site}, not at {point.id}")
+        errors.append(
+            f"{where}: delivers {order.id!r} at {stop.site}, not at {point.id}"
+        )
     if order.id not in on_board:
         errors.append(f"{where}: delivers {order.id!r} before picking it up")
-    if not any(w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
-               for w in point.time_windows):
+    if not any(
+        w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
+        for w in point.time_windows
+    ):
         errors.append(
             f"{where}: delivers {order.id!r} at {stop.start_s:.0f}s, outside the time "
             f"windows of {point.id}"
@@ -259,7 +280,9 @@ def solution_label(route) -> str:  # type: ignore[no-untyped-def]
     return f"{route.strategy} route of vehicle {route.vehicle!r}"
 
 
-def assert_feasible(scenario: Scenario, matrix: TravelMatrix, solution: Solution) -> None:
+def assert_feasible(
+    scenario: Scenario, matrix: TravelMatrix, solution: Solution
+) -> None:
     """Raise :class:`InfeasiblePlanError` unless ``solution`` passes :func:`check_solution`."""
     errors = check_solution(scenario, matrix, solution)
     if errors:

@@ -33,11 +33,21 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
     run.add_argument("scenario", type=Path, help="Scenario YAML file.")
-    run.add_argument("--out", type=Path, help="Write report.json, routes.csv, stops.csv here.")
-    run.add_argument("--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP)
-    run.add_argument("--time-limit", type=float, help="Pooled solver budget in seconds.")
-    run.add_argument("--backend", choices=["auto", "ortools", "pyvrp"], help="Solver backend.")
-    run.add_argument("--no-cache", action="store_true", help="Rebuild network and matrix.")
+    run.add_argument(
+        "--out", type=Path, help="Write report.json, routes.csv, stops.csv here."
+    )
+    run.add_argument(
+        "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
+    )
+    run.add_argument(
+        "--time-limit", type=float, help="Pooled solver budget in seconds."
+    )
+    run.add_argument(
+        "--backend", choices=["auto", "ortools", "pyvrp"], help="Solver backend."
+    )
+    run.add_argument(
+        "--no-cache", action="store_true", help="Rebuild network and matrix and solve again."
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
     check = sub.add_parser("validate", help="Validate a scenario file and exit.")
     check.add_argument("scenario", type=Path)
@@ -81,7 +91,11 @@ def _run(args: argparse.Namespace) -> int:
             progress=progress,
         )
         comparison = compare(
-            scenario, matrix=travel.matrix, network=travel.network, progress=progress
+            scenario,
+            matrix=travel.matrix,
+            network=travel.network,
+            progress=progress,
+            use_cache=not args.no_cache,
         )
     out.print(comparison_table(comparison))
     out.print(producer_table(comparison))
@@ -93,9 +107,14 @@ def _run(args: argparse.Namespace) -> int:
             f"{savings['co2e_from_intensity_kg']:.1f} kg from lower kg CO2e per km "
             "(load factor, vehicle mix)."
         )
-    for label, result in (("separate", comparison.separate), ("pooled", comparison.pooled)):
+    for label, result in (
+        ("separate", comparison.separate),
+        ("pooled", comparison.pooled),
+    ):
         for u in result.solution.unserved:
-            out.print(f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}")
+            out.print(
+                f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
+            )
     if args.out is not None:
         files = write_report(comparison, args.out)
         out.print("Wrote " + ", ".join(str(f) for f in files))
@@ -105,7 +124,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     warnings.simplefilter("default")
     try:
         if args.command == "schema":
@@ -117,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             from .scenario import load_scenario
 
             s = load_scenario(args.scenario)
-            print(f"{args.scenario}: valid ({len(s.producers)} producers, "
-                  f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)")
+            print(
+                f"{args.scenario}: valid ({len(s.producers)} producers, "
+                f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
+            )
             return 0
         return _run(args)
     except LogisticsError as exc:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .accounting import StrategyAccount, account
 from .checker import assert_feasible
 from .plan import Plan, RoutePlan
+from .plan_cache import load_plan, plan_key, store_plan
 from .problem import RoutingProblem, build_problem
 from .solution import Solution, merge_solutions, to_solution
 from .solvers import SolveParams, solve
@@ -49,7 +50,9 @@ class StrategyResult:
     account: StrategyAccount
 
 
-def _params(scenario: Scenario, *, pooled: bool, initial: Plan | None = None) -> SolveParams:
+def _params(
+    scenario: Scenario, *, pooled: bool, initial: Plan | None = None
+) -> SolveParams:
     s = scenario.solver
     return SolveParams(
         time_limit_s=s.time_limit_s if pooled else s.separate_time_limit_s,
@@ -65,6 +68,26 @@ def _solve_one(args: tuple[RoutingProblem, SolveParams, str]) -> Plan:
     return solve(problem, params, backend=backend)
 
 
+def _solve_all(
+    jobs: list[tuple[RoutingProblem, SolveParams, str]], workers: int, use_cache: bool
+) -> list[Plan]:
+    """Solve every job, reusing cached plans, in parallel processes when workers > 1."""
+    keys = [plan_key(*job) for job in jobs]
+    plans: list[Plan | None] = [load_plan(k) if use_cache else None for k in keys]
+    todo = [i for i, p in enumerate(plans) if p is None]
+    if len(todo) > 1 and workers > 1:
+        # fork: works from scripts without a __main__ guard; the parent has not
+        # started solver threads (OR-Tools routing search is single-threaded).
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            fresh = list(pool.map(_solve_one, [jobs[i] for i in todo]))
+    else:
+        fresh = [_solve_one(jobs[i]) for i in todo]
+    for i, plan in zip(todo, fresh, strict=True):
+        plans[i] = plan
+        store_plan(keys[i], plan)
+    return [p for p in plans if p is not None]
+
+
 def _workers(scenario: Scenario, jobs: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     wanted = scenario.solver.workers or cores
@@ -72,7 +95,11 @@ def _workers(scenario: Scenario, jobs: int) -> int:
 
 
 def solve_separate(
-    scenario: Scenario, matrix: TravelMatrix, *, progress: Progress | None = None
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    *,
+    progress: Progress | None = None,
+    use_cache: bool = False,
 ) -> Solution:
     """Solve each producer alone with its own vehicles and merge the plans.
 
@@ -84,6 +111,8 @@ def solve_separate(
         Travel matrix between all sites.
     progress
         Called with a short message as producers are solved.
+    use_cache
+        Reuse plans cached on disk for identical problems and settings.
 
     Returns
     -------
@@ -91,18 +120,21 @@ def solve_separate(
         The merged, checked solution (strategy ``"separate"``).
     """
     say = progress or (lambda _m: None)
-    producers = [p.id for p in scenario.producers if any(o.producer == p.id for o in scenario.orders)]
-    problems = [build_problem(scenario, matrix, pooled=False, producers=[p]) for p in producers]
-    jobs = [(pb, _params(scenario, pooled=False), scenario.solver.backend) for pb in problems]
+    producers = [
+        p.id
+        for p in scenario.producers
+        if any(o.producer == p.id for o in scenario.orders)
+    ]
+    problems = [
+        build_problem(scenario, matrix, pooled=False, producers=[p]) for p in producers
+    ]
+    jobs = [
+        (pb, _params(scenario, pooled=False), scenario.solver.backend)
+        for pb in problems
+    ]
     workers = _workers(scenario, len(jobs))
     say(f"separate: {len(jobs)} producers on {workers} worker(s)")
-    if workers > 1:
-        # fork: works from scripts without a __main__ guard; the parent has not
-        # started solver threads (OR-Tools routing search is single-threaded).
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            plans = list(pool.map(_solve_one, jobs))
-    else:
-        plans = [_solve_one(job) for job in jobs]
+    plans = _solve_all(jobs, workers, use_cache)
     parts = [
         to_solution(scenario, pb, plan, strategy="separate")
         for pb, plan in zip(problems, plans, strict=True)
@@ -125,7 +157,11 @@ def _initial_from(problem: RoutingProblem, solution: Solution) -> Plan | None:
                 continue
             req = problem.requests[problem.request_index(stop.order)]
             visits.append(req.pickup if stop.type == "pickup" else req.delivery)
-        routes.append(RoutePlan(vehicle_index[route.vehicle], tuple(v for v in visits if v is not None)))
+        routes.append(
+            RoutePlan(
+                vehicle_index[route.vehicle], tuple(v for v in visits if v is not None)
+            )
+        )
     served = {o for r in solution.routes for o in r.orders}
     unserved = tuple(i for i, r in enumerate(problem.requests) if r.id not in served)
     return Plan(tuple(routes), unserved, "initial")
@@ -137,6 +173,7 @@ def solve_pooled(
     *,
     initial: Solution | None = None,
     progress: Progress | None = None,
+    use_cache: bool = False,
 ) -> Solution:
     """Solve all orders with the pooled fleet.
 
@@ -151,6 +188,8 @@ def solve_pooled(
         are not part of the pooled fleet.
     progress
         Called with a short message.
+    use_cache
+        Reuse a plan cached on disk for the identical problem and settings.
 
     Returns
     -------
@@ -162,7 +201,8 @@ def solve_pooled(
     problem = build_problem(scenario, matrix, pooled=True)
     start = _initial_from(problem, initial) if initial is not None else None
     say(f"pooled: {len(problem.requests)} orders, {len(problem.vehicles)} vehicles")
-    plan = solve(problem, _params(scenario, pooled=True, initial=start), backend=scenario.solver.backend)
+    job = (problem, _params(scenario, pooled=True, initial=start), scenario.solver.backend)
+    plan = _solve_all([job], 1, use_cache)[0]
     solution = to_solution(scenario, problem, plan, strategy="pooled")
     if start is not None:
         # Keep the starting plan if the search somehow did worse (never report a
@@ -200,7 +240,9 @@ class Comparison:
         if sep.distance_km > 0 and poo.distance_km > 0:
             sep_rate = sep.co2e_kg / sep.distance_km
             poo_rate = poo.co2e_kg / poo.distance_km
-            out["co2e_from_fewer_km_kg"] = (sep.distance_km - poo.distance_km) * sep_rate
+            out["co2e_from_fewer_km_kg"] = (
+                sep.distance_km - poo.distance_km
+            ) * sep_rate
             out["co2e_from_intensity_kg"] = poo.distance_km * (sep_rate - poo_rate)
         return out
 
@@ -211,17 +253,19 @@ class Comparison:
         rows = []
         for pid, a in sep.items():
             b = poo[pid]
-            rows.append({
-                "producer": pid,
-                "orders_separate": a.orders_served,
-                "orders_pooled": b.orders_served,
-                "cost_separate_eur": a.cost_eur,
-                "cost_pooled_eur": b.cost_eur,
-                "cost_saving_eur": a.cost_eur - b.cost_eur,
-                "co2e_separate_kg": a.co2e_kg,
-                "co2e_pooled_kg": b.co2e_kg,
-                "co2e_saving_kg": a.co2e_kg - b.co2e_kg,
-            })
+            rows.append(
+                {
+                    "producer": pid,
+                    "orders_separate": a.orders_served,
+                    "orders_pooled": b.orders_served,
+                    "cost_separate_eur": a.cost_eur,
+                    "cost_pooled_eur": b.cost_eur,
+                    "cost_saving_eur": a.cost_eur - b.cost_eur,
+                    "co2e_separate_kg": a.co2e_kg,
+                    "co2e_pooled_kg": b.co2e_kg,
+                    "co2e_saving_kg": a.co2e_kg - b.co2e_kg,
+                }
+            )
         return rows
 
     @property
@@ -246,6 +290,7 @@ def compare(
     scenario_dir: str | Path | None = None,
     osm_dirs: tuple[str | Path, ...] = (),
     progress: Progress | None = None,
+    use_cache: bool = True,
 ) -> Comparison:
     """Solve both strategies and compare them.
 
@@ -262,6 +307,8 @@ def compare(
         Further folders to look for OSM files in.
     progress
         Called with a short message at each step.
+    use_cache
+        Reuse networks, matrices and plans cached on disk for identical inputs.
 
     Returns
     -------
@@ -273,10 +320,18 @@ def compare(
     t0 = time.perf_counter()
     if matrix is None or network is None:
         folder = Path(scenario_dir) if scenario_dir is not None else scenario.source_dir
-        travel = build_travel(scenario, scenario_dir=folder, osm_dirs=osm_dirs, progress=progress)
+        travel = build_travel(
+            scenario,
+            scenario_dir=folder,
+            osm_dirs=osm_dirs,
+            use_cache=use_cache,
+            progress=progress,
+        )
         matrix, network = travel.matrix, travel.network
-    separate = solve_separate(scenario, matrix, progress=progress)
-    pooled = solve_pooled(scenario, matrix, initial=separate, progress=progress)
+    separate = solve_separate(scenario, matrix, progress=progress, use_cache=use_cache)
+    pooled = solve_pooled(
+        scenario, matrix, initial=separate, progress=progress, use_cache=use_cache
+    )
     return Comparison(
         scenario=scenario,
         network=network,

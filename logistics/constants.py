@@ -12,6 +12,9 @@ single place documents the precision:
 
 from __future__ import annotations
 
+VERSION = "0.1.0"
+"""Package version; part of every cache key."""
+
 COST_SCALE = 1_000_000
 """Solver cost units per euro (micro-euros)."""
 

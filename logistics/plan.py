@@ -14,7 +14,14 @@ import numpy as np
 
 from .problem import RoutingProblem
 
-__all__ = ["Plan", "RoutePlan", "Schedule", "evaluate", "schedule_route", "service_start"]
+__all__ = [
+    "Plan",
+    "RoutePlan",
+    "Schedule",
+    "evaluate",
+    "schedule_route",
+    "service_start",
+]
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,9 @@ def _forward(
     return Schedule(depart, arrival, start, departure, finish, ok)
 
 
-def schedule_route(problem: RoutingProblem, vehicle: int, visits: Sequence[int]) -> Schedule:
+def schedule_route(
+    problem: RoutingProblem, vehicle: int, visits: Sequence[int]
+) -> Schedule:
     """Compute the schedule of a route, leaving as late as useful.
 
     The vehicle first leaves at the start of its shift; the departure is then delayed by
@@ -120,8 +129,14 @@ def schedule_route(problem: RoutingProblem, vehicle: int, visits: Sequence[int])
     early = _forward(problem, vehicle, visits, v.shift[0])
     if not visits or not early.feasible:
         if not visits:
-            return Schedule(v.shift[0], early.arrival, early.start, early.departure,
-                            v.shift[0], True)
+            return Schedule(
+                v.shift[0],
+                early.arrival,
+                early.start,
+                early.departure,
+                v.shift[0],
+                True,
+            )
         return early
     waits = early.start - early.arrival
     cumulative_wait = np.cumsum(waits)
@@ -129,7 +144,9 @@ def schedule_route(problem: RoutingProblem, vehicle: int, visits: Sequence[int])
     # it must stay within the window it was scheduled in.
     slack = []
     for k, idx in enumerate(visits):
-        window_end = next(hi for lo, hi in problem.visits[idx].windows if early.start[k] <= hi)
+        window_end = next(
+            hi for lo, hi in problem.visits[idx].windows if early.start[k] <= hi
+        )
         prior_wait = int(cumulative_wait[k])
         slack.append(prior_wait + window_end - int(early.start[k]))
     delay = int(min(min(slack), int(cumulative_wait[-1])))
@@ -149,6 +166,8 @@ def evaluate(problem: RoutingProblem, plan: Plan) -> int:
         v = problem.vehicles[route.vehicle]
         sched = schedule_route(problem, route.vehicle, route.visits)
         dist = problem.route_distance(route.vehicle, route.visits)
-        total += v.fixed_cost + v.distance_cost * dist + v.duration_cost * sched.duration
+        total += (
+            v.fixed_cost + v.distance_cost * dist + v.duration_cost * sched.duration
+        )
     total += sum(problem.requests[r].penalty for r in plan.unserved)
     return int(total)

@@ -227,7 +227,9 @@ class ScenarioVehicle:
     end: str
 
 
-def scenario_vehicles(scenario: Scenario, *, pooled: bool) -> tuple[ScenarioVehicle, ...]:
+def scenario_vehicles(
+    scenario: Scenario, *, pooled: bool
+) -> tuple[ScenarioVehicle, ...]:
     """List the vehicles of a strategy, with stable ids.
 
     A producer's own vehicles are named ``<producer>-<type>-<k>`` and are based at the
@@ -309,7 +311,9 @@ def build_problem(
         Shipments from each farm to each delivery point, with capacities in grams and
         crates, time windows in seconds after midnight, costs in micro-euros.
     """
-    keep = set(producers) if producers is not None else {p.id for p in scenario.producers}
+    keep = (
+        set(producers) if producers is not None else {p.id for p in scenario.producers}
+    )
     vehicles = [
         v
         for v in scenario_vehicles(scenario, pooled=pooled)
@@ -364,9 +368,7 @@ def build_problem(
                 request=r_idx,
                 kind="delivery",
                 service=round(point.service_min * 60),
-                windows=tuple(
-                    sorted((w.start, w.end) for w in point.time_windows)
-                ),
+                windows=tuple(sorted((w.start, w.end) for w in point.time_windows)),
             )
         )
         requests.append(

@@ -74,10 +74,14 @@ def format_time_of_day(seconds: float) -> str:
     return f"{total_min // 60:02d}:{total_min % 60:02d}"
 
 
-TimeOfDay = Annotated[int, BeforeValidator(parse_time_of_day), Field(ge=0, le=48 * 3600)]
+TimeOfDay = Annotated[
+    int, BeforeValidator(parse_time_of_day), Field(ge=0, le=48 * 3600)
+]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
@@ -238,7 +242,9 @@ class PooledVehicles(BaseModel):
     model_config = _FROZEN
     type: Identifier
     count: int = Field(default=1, ge=1)
-    start: Identifier = Field(description="Producer or hub id where the vehicle starts.")
+    start: Identifier = Field(
+        description="Producer or hub id where the vehicle starts."
+    )
     end: Identifier | None = Field(default=None, description="Defaults to ``start``.")
 
 
@@ -397,7 +403,9 @@ def _reference_problems(s: Scenario) -> list[str]:
     for i, o in enumerate(s.orders):
         where = f"orders[{i}] (id {o.id!r})"
         if o.producer not in producers:
-            problems.append(f"{where}.producer: {o.producer!r} is not a known producer id")
+            problems.append(
+                f"{where}.producer: {o.producer!r} is not a known producer id"
+            )
         if o.delivery_point not in points:
             problems.append(
                 f"{where}.delivery_point: {o.delivery_point!r} is not a known "
@@ -432,7 +440,10 @@ def _factor_problems(s: Scenario) -> list[str]:
     problems = []
     known = sorted(table.vehicle_classes)
     for i, t in enumerate(s.vehicle_types):
-        if t.emission_class is not None and t.emission_class not in table.vehicle_classes:
+        if (
+            t.emission_class is not None
+            and t.emission_class not in table.vehicle_classes
+        ):
             problems.append(
                 f"vehicle_types[{i}] (id {t.id!r}).emission_class: {t.emission_class!r} "
                 f"is not a vehicle class of the factor table; choose one of {known}"
@@ -440,7 +451,9 @@ def _factor_problems(s: Scenario) -> list[str]:
     return problems
 
 
-def _fleet_problems(s: Scenario, types: dict[str, VehicleType], bases: set[str]) -> list[str]:
+def _fleet_problems(
+    s: Scenario, types: dict[str, VehicleType], bases: set[str]
+) -> list[str]:
     problems: list[str] = []
     for i, p in enumerate(s.producers):
         for j, entry in enumerate(p.vehicles):
@@ -586,7 +599,9 @@ def _format_errors(
         if err["type"] == "missing":
             messages.append(f"{where}: field is required but missing")
         elif err["type"] == "extra_forbidden":
-            messages.append(f"{where}: unknown field (value {shown}); check the spelling")
+            messages.append(
+                f"{where}: unknown field (value {shown}); check the spelling"
+            )
         else:
             messages.append(f"{where}: value {shown}: {rule}")
     return messages
@@ -610,12 +625,20 @@ def _location(
         file = f"{tables[str(loc[0])]} row {int(loc[1]) + 2}"
         row = raw.get(str(loc[0]))
         if isinstance(row, list) and int(loc[1]) < len(row):
-            ident = row[int(loc[1])].get("id") if isinstance(row[int(loc[1])], dict) else None
+            ident = (
+                row[int(loc[1])].get("id")
+                if isinstance(row[int(loc[1])], dict)
+                else None
+            )
             if ident:
                 path += f" (id {ident!r})"
     elif loc and isinstance(loc[0], str) and len(loc) > 1 and isinstance(loc[1], int):
         rows = raw.get(loc[0])
-        if isinstance(rows, list) and loc[1] < len(rows) and isinstance(rows[loc[1]], dict):
+        if (
+            isinstance(rows, list)
+            and loc[1] < len(rows)
+            and isinstance(rows[loc[1]], dict)
+        ):
             ident = rows[loc[1]].get("id")
             if ident:
                 path += f" (id {ident!r})"

@@ -115,7 +115,9 @@ def to_solution(
     from .plan import evaluate
 
     kg = {o.id: o.kg for o in scenario.orders}
-    routes = tuple(_route(problem, r.vehicle, r.visits, strategy, kg) for r in plan.routes)
+    routes = tuple(
+        _route(problem, r.vehicle, r.visits, strategy, kg) for r in plan.routes
+    )
     unserved = tuple(
         Unserved(
             problem.requests[i].id,
@@ -148,7 +150,18 @@ def _route(
     v = problem.vehicles[k]
     sched = schedule_route(problem, k, visits)
     site = problem.location_ids
-    stops = [Stop(site[v.start], "start", None, sched.depart, sched.depart, sched.depart, 0.0, 0)]
+    stops = [
+        Stop(
+            site[v.start],
+            "start",
+            None,
+            sched.depart,
+            sched.depart,
+            sched.depart,
+            0.0,
+            0,
+        )
+    ]
     load_kg, load_crates = 0.0, 0
     for pos, idx in enumerate(visits):
         visit = problem.visits[idx]
@@ -168,7 +181,9 @@ def _route(
                 load_crates=load_crates,
             )
         )
-    stops.append(Stop(site[v.end], "end", None, sched.finish, sched.finish, sched.finish, 0.0, 0))
+    stops.append(
+        Stop(site[v.end], "end", None, sched.finish, sched.finish, sched.finish, 0.0, 0)
+    )
     return Route(
         strategy=strategy,
         vehicle=v.id,
@@ -183,9 +198,12 @@ def _route(
 def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> str:
     """Explain why a request is unserved by testing it alone on each allowed vehicle."""
     req = problem.requests[r_idx]
-    whose = "the pooled fleet" if any(v.owner == "" for v in problem.vehicles) or len(
-        {v.owner for v in problem.vehicles}
-    ) > 1 else f"producer {req.group}'s own fleet"
+    whose = (
+        "the pooled fleet"
+        if any(v.owner == "" for v in problem.vehicles)
+        or len({v.owner for v in problem.vehicles}) > 1
+        else f"producer {req.group}'s own fleet"
+    )
     if not problem.vehicles:
         return f"producer {req.group} has no vehicle of its own"
     allowed = req.allowed_vehicles

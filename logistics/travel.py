@@ -47,7 +47,9 @@ class TravelData:
     network: NetworkInfo
 
 
-def osm_search_dirs(scenario_dir: Path | None, osm_dirs: Sequence[str | Path] = ()) -> list[Path]:
+def osm_search_dirs(
+    scenario_dir: Path | None, osm_dirs: Sequence[str | Path] = ()
+) -> list[Path]:
     """Return the folders to look for OSM files in, in order.
 
     The scenario's folder first, then ``osm_dirs``, then ``LOGISTICS_OSM_DIR``
@@ -66,8 +68,12 @@ def _bbox(scenario: Scenario) -> tuple[float, float, float, float]:
     lats = [c[0] for c in coords]
     lons = [c[1] for c in coords]
     margin_deg = scenario.network.margin_km / 111.0
-    return (min(lons) - margin_deg, min(lats) - margin_deg,
-            max(lons) + margin_deg, max(lats) + margin_deg)
+    return (
+        min(lons) - margin_deg,
+        min(lats) - margin_deg,
+        max(lons) + margin_deg,
+        max(lats) + margin_deg,
+    )
 
 
 def build_travel(
@@ -121,13 +127,17 @@ def build_travel(
             network = load_network(
                 osm_file=settings.osm_file if settings.source == "osm_file" else None,
                 search_dirs=osm_search_dirs(scenario_dir, osm_dirs),
-                download_bbox=_bbox(scenario) if settings.source == "download" else None,
+                download_bbox=_bbox(scenario)
+                if settings.source == "download"
+                else None,
                 use_cache=use_cache,
                 progress=progress,
             )
             say(f"computing travel matrix for {len(ids)} sites")
             matrix = build_road_matrix(network, ids, lats, lons, use_cache=use_cache)
-            info = NetworkInfo(network.source, network.kind, network.n_nodes, network.n_edges)
+            info = NetworkInfo(
+                network.source, network.kind, network.n_nodes, network.n_edges
+            )
             return TravelData(matrix, info)
         except SnappingError:
             raise
@@ -142,7 +152,11 @@ def build_travel(
                 stacklevel=2,
             )
     matrix = build_geodesic_matrix(
-        ids, lats, lons, detour_factor=settings.detour_factor, speed_kmh=settings.speed_kmh
+        ids,
+        lats,
+        lons,
+        detour_factor=settings.detour_factor,
+        speed_kmh=settings.speed_kmh,
     )
     label = (
         f"geodesic estimate: great-circle x {settings.detour_factor:g} detour at "

@@ -152,3 +152,12 @@ def grid_problem(
     return RoutingProblem(
         dist, dist.copy(), tuple(visits), tuple(requests), vehicles, name="grid"
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Keep every test's networks, matrices and plans out of the user's cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LOGISTICS_CACHE_DIR", str(tmp_path_factory.mktemp("logistics-cache")))
+    yield
+    mp.undo()

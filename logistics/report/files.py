@@ -142,18 +142,44 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = comparison_dict(comparison)
-    route_cols = ["strategy", "vehicle", "vehicle_type", "owner", "distance_km",
-                  "duration_h", "cost_eur", "co2e_kg", "stops"]
-    stop_cols = ["strategy", "vehicle", "seq", "site", "type", "order", "arrival_s",
-                 "start_s", "departure_s", "load_kg", "load_crates"]
+    route_cols = [
+        "strategy",
+        "vehicle",
+        "vehicle_type",
+        "owner",
+        "distance_km",
+        "duration_h",
+        "cost_eur",
+        "co2e_kg",
+        "stops",
+    ]
+    stop_cols = [
+        "strategy",
+        "vehicle",
+        "seq",
+        "site",
+        "type",
+        "order",
+        "arrival_s",
+        "start_s",
+        "departure_s",
+        "load_kg",
+        "load_crates",
+    ]
     route_rows, stop_rows = [], []
     for name, strategy in data["strategies"].items():
         for route in strategy["routes"]:
-            route_rows.append({"strategy": name, **{k: route[k] for k in route_cols[1:-1]},
-                               "stops": len(route["stops"])})
+            route_rows.append(
+                {
+                    "strategy": name,
+                    **{k: route[k] for k in route_cols[1:-1]},
+                    "stops": len(route["stops"]),
+                }
+            )
             for seq, stop in enumerate(route["stops"]):
-                stop_rows.append({"strategy": name, "vehicle": route["vehicle"],
-                                  "seq": seq, **stop})
+                stop_rows.append(
+                    {"strategy": name, "vehicle": route["vehicle"], "seq": seq, **stop}
+                )
     files = {
         "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "routes.csv": _csv_text(route_rows, route_cols),

@@ -61,7 +61,14 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
     for label, key, fmt in _INDICATORS:
         a, b = getattr(sep, key), getattr(poo, key)
         change = fmt.format(b - a)
-        rows.append((label, fmt.format(a), fmt.format(b), change if change.startswith("-") else "+" + change))
+        rows.append(
+            (
+                label,
+                fmt.format(a),
+                fmt.format(b),
+                change if change.startswith("-") else "+" + change,
+            )
+        )
     return rows
 
 
@@ -69,16 +76,30 @@ def producer_table(comparison: Comparison) -> Table:
     """Return a rich table of each producer's allocated cost and CO2e (ISO 14083 rule)."""
     from rich.table import Table
 
-    table = Table(title="Per producer (route cost and CO2e split by kg x shortest distance)")
-    for name in ("Producer", "Orders sep/pool", "Cost sep", "Cost pooled", "Saved EUR",
-                 "CO2e sep kg", "CO2e pooled kg", "Saved kg"):
+    table = Table(
+        title="Per producer (route cost and CO2e split by kg x shortest distance)"
+    )
+    for name in (
+        "Producer",
+        "Orders sep/pool",
+        "Cost sep",
+        "Cost pooled",
+        "Saved EUR",
+        "CO2e sep kg",
+        "CO2e pooled kg",
+        "Saved kg",
+    ):
         table.add_column(name, justify="left" if name == "Producer" else "right")
     for row in comparison.producer_savings():
         table.add_row(
-            row["producer"], f"{row['orders_separate']}/{row['orders_pooled']}",
-            f"{row['cost_separate_eur']:.2f}", f"{row['cost_pooled_eur']:.2f}",
-            f"{row['cost_saving_eur']:.2f}", f"{row['co2e_separate_kg']:.2f}",
-            f"{row['co2e_pooled_kg']:.2f}", f"{row['co2e_saving_kg']:.2f}",
+            row["producer"],
+            f"{row['orders_separate']}/{row['orders_pooled']}",
+            f"{row['cost_separate_eur']:.2f}",
+            f"{row['cost_pooled_eur']:.2f}",
+            f"{row['cost_saving_eur']:.2f}",
+            f"{row['co2e_separate_kg']:.2f}",
+            f"{row['co2e_pooled_kg']:.2f}",
+            f"{row['co2e_saving_kg']:.2f}",
         )
     return table
 
@@ -107,10 +128,20 @@ def comparison_table(comparison: Comparison) -> Table:
 
 def summary_text(comparison: Comparison) -> str:
     """Return a plain-text version of the comparison table."""
-    rows = [("Indicator", "Separate", "Pooled", "Saved by pooling"),
-            *comparison_rows(comparison), *indicator_rows(comparison)]
+    rows = [
+        ("Indicator", "Separate", "Pooled", "Saved by pooling"),
+        *comparison_rows(comparison),
+        *indicator_rows(comparison),
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"{comparison.scenario.name} - network: {comparison.network.source}"]
     for r in rows:
-        lines.append("  ".join([r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))]))
+        lines.append(
+            "  ".join(
+                [
+                    r[0].ljust(widths[0]),
+                    *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)),
+                ]
+            )
+        )
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ def _import_pyvrp() -> Any:
     """Import PyVRP on first use, so that it stays an optional dependency."""
     try:
         import pyvrp
+        import pyvrp.exceptions
         import pyvrp.stop
     except ImportError as exc:
         msg = (
@@ -401,14 +403,19 @@ class PyVrpSolver:
         initial = None
         if params.initial is not None and params.initial.routes:
             initial = _initial_solution(problem, mapping, params.initial)
-        result = pyvrp.solve(
-            mapping.data,
-            stop,
-            seed=params.seed,
-            collect_stats=False,
-            display=False,
-            initial_solution=initial,
-        )
+        with warnings.catch_warnings():
+            # Requests that cannot all be served together push PyVRP's penalties to
+            # their bound; with optional requests that is expected, and the result
+            # is checked below anyway.
+            warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
+            result = pyvrp.solve(
+                mapping.data,
+                stop,
+                seed=params.seed,
+                collect_stats=False,
+                display=False,
+                initial_solution=initial,
+            )
         if not result.is_feasible():
             msg = (
                 f"PyVRP found no feasible solution for {problem.name!r} "
