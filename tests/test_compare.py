@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,7 +105,8 @@ def test_rerun_reuses_cached_plans(three_farms, three_farms_matrix, monkeypatch)
     def no_solving(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise AssertionError("solver called although the plan was cached")
 
-    monkeypatch.setattr("logistics.compare.solve", no_solving)
+    # ``logistics.compare`` the attribute is the function; patch the module itself.
+    monkeypatch.setattr(sys.modules["logistics.compare"], "solve", no_solving)
     second = solve_separate(three_farms, three_farms_matrix, use_cache=True)
     assert second.routes == first.routes
     assert second.unserved == first.unserved
