@@ -138,7 +138,10 @@ class _Model:
                 pick, drop = indices
                 routing.AddPickupAndDelivery(pick, drop)
                 solver.Add(routing.VehicleVar(pick) == routing.VehicleVar(drop))
-                solver.Add(self.time.CumulVar(pick) <= self.time.CumulVar(drop))
+                # No cumul(pick) <= cumul(drop) constraint: AddPickupAndDelivery already
+                # orders them on the route and transit times are >= 0; the explicit
+                # constraint would also bind *inactive* pairs and make the whole model
+                # infeasible when a delivery window closes before its pickup opens.
             share = max(1, r.penalty // len(indices))
             for index in indices:
                 routing.AddDisjunction([index], int(share))

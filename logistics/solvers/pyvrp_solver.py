@@ -17,9 +17,15 @@ Maps a :class:`~logistics.problem.RoutingProblem` onto PyVRP's model:
   them and the others hold none.
 
 PyVRP takes a single time window per client, so problems with several windows per
-visit are refused (see :meth:`PyVrpSolver.unsupported`). PyVRP minimises route duration
-over the departure time and counts waiting, as :func:`~logistics.plan.schedule_route`
-does, so its cost equals :func:`~logistics.plan.evaluate` on the decoded plan.
+visit are refused (see :meth:`PyVrpSolver.unsupported`), as are matrices with a
+non-zero diagonal, which PyVRP rejects. PyVRP minimises route duration over the
+departure time and counts waiting, as :func:`~logistics.plan.schedule_route` does, so
+its cost equals :func:`~logistics.plan.evaluate` on the decoded plan; every plan is
+checked with :func:`~logistics.checker.check_plan` before it is returned.
+
+PyVRP searches through infeasible solutions with penalties for excess load and time
+warp. Its default penalty bound is tiny next to our unserved-order penalties, so the
+bound is raised above the largest penalty (see :func:`_search_params`).
 """
 
 from __future__ import annotations
@@ -316,6 +322,51 @@ def _initial_solution(problem: RoutingProblem, mapping: _Mapping, plan: Plan) ->
         return None
 
 
+_PENALTY_HEADROOM = 10**18
+"""Largest penalty x violation PyVRP may compute (int64 overflows near 9.2e18)."""
+
+
+def _search_params(problem: RoutingProblem, mapping: _Mapping) -> Any:
+    """PyVRP search parameters with penalty bounds scaled to the prizes.
+
+    PyVRP's default bound (1e5 per unit of excess load or time warp) is far below our
+    penalties (1e10 micro-euros per unserved order): the search then prefers serving
+    every request with a second of time warp, never meets a feasible solution and
+    returns an infeasible one. A unit of violation must cost more than any prize so
+    that dropping a request beats breaking a rule; the bound is capped so that
+    penalty x violation stays clear of integer overflow.
+    """
+    pyvrp = _import_pyvrp()
+    default = pyvrp.PenaltyParams()
+    prize = max(problem.requests[r].penalty for r in _modelled(problem, mapping))
+    demand = np.array([r.demand for r in problem.requests], dtype=np.int64)
+    max_travel = int(problem.duration.max(initial=0))
+    max_service = max(v.service for v in problem.visits)
+    horizon = max(v.shift[1] for v in problem.vehicles)
+    worst = max(
+        1,
+        int(demand.sum(axis=0).max(initial=0)),
+        horizon + len(problem.visits) * (max_travel + max_service),
+    )
+    bound = min(max(default.max_penalty, 2.0 * prize), _PENALTY_HEADROOM / worst)
+    if bound < prize:
+        logger.warning(
+            "PyVRP's penalty bound %.3g is below the largest request penalty %d; "
+            "it may return no feasible plan for %r",
+            bound,
+            prize,
+            problem.name,
+        )
+    penalty = pyvrp.PenaltyParams(max_penalty=bound)
+    return pyvrp.SolveParams(penalty=penalty)
+
+
+def _modelled(problem: RoutingProblem, mapping: _Mapping) -> list[int]:
+    """Requests handed to PyVRP (all but the hopeless ones)."""
+    left_out = set(mapping.left_out)
+    return [r for r in range(len(problem.requests)) if r not in left_out]
+
+
 class PyVrpSolver:
     """PyVRP's iterated local search.
 
@@ -414,6 +465,7 @@ class PyVrpSolver:
                 seed=params.seed,
                 collect_stats=False,
                 display=False,
+                params=_search_params(problem, mapping),
                 initial_solution=initial,
             )
         if not result.is_feasible():

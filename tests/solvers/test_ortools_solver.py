@@ -116,3 +116,18 @@ def test_insertion_strategies_all_give_feasible_plans(strategy) -> None:
     )
     assert check_plan(problem, plan) == []
     assert plan.unserved == ()
+
+
+def test_impossible_shipment_is_unserved_not_a_failure() -> None:
+    """A delivery window closing before the pickup opens leaves only that order out."""
+    from logistics.problem import RoutingProblem, Visit
+
+    base = grid_problem(POINTS, [5, 5], capacity=10, n_vehicles=1, pickups_from=[4, 5])
+    visits = list(base.visits)
+    visits[0] = Visit(visits[0].location, 0, "pickup", 0, ((500, 600),))
+    visits[1] = Visit(visits[1].location, 0, "delivery", 0, ((0, 100),))
+    problem = RoutingProblem(base.distance, base.duration, tuple(visits), base.requests,
+                             base.vehicles, name="impossible")
+    plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=1))
+    assert plan.unserved == (0,)
+    assert check_plan(problem, plan) == []

@@ -1,0 +1,179 @@
+"""The ``auto`` backend choice, the race between backends, forced-backend refusals."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from logistics import solvers
+from logistics.checker import check_plan
+from logistics.exceptions import BackendUnavailableError, SolverError
+from logistics.plan import Plan, RoutePlan
+from logistics.problem import RoutingProblem
+from logistics.solvers import SolveParams, choose_backend, solve
+from logistics.solvers.ortools_solver import OrToolsSolver
+
+from ..conftest import grid_problem
+
+POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4), (-3, -2), (2, -4)]
+PARAMS = SolveParams(time_limit_s=1)
+
+
+def _single_window() -> RoutingProblem:
+    return grid_problem(POINTS, [4, 3, 5, 4, 3], capacity=10, n_vehicles=2)
+
+
+def _multi_window() -> RoutingProblem:
+    problem = _single_window()
+    visits = list(problem.visits)
+    visits[1] = replace(visits[1], windows=((0, 100), (300, 10**6)))
+    return replace(problem, visits=tuple(visits), _by_id={})
+
+
+def test_auto_picks_a_supporting_backend_and_returns_a_checked_plan() -> None:
+    """``auto`` on a one-window problem serves everything with a backend that fits."""
+    problem = _single_window()
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == []
+    assert plan.unserved == ()
+    assert plan.backend.split()[0] in {"pyvrp", "ortools"}
+    assert "auto" in plan.backend
+
+
+def test_auto_on_several_windows_per_visit_uses_ortools() -> None:
+    """Only OR-Tools handles several windows per visit, so ``auto`` takes it alone."""
+    problem = _multi_window()
+    assert choose_backend(problem).name == "ortools"
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == []
+    assert plan.backend == "ortools (auto)"
+
+
+def test_forced_pyvrp_names_backend_and_missing_feature() -> None:
+    """Forcing PyVRP on a several-window problem is refused with both names."""
+    pytest.importorskip("pyvrp")
+    with pytest.raises(
+        BackendUnavailableError,
+        match=r"backend 'pyvrp' .* not support several time windows per visit",
+    ):
+        solve(_multi_window(), PARAMS, backend="pyvrp")
+
+
+def test_auto_without_spare_cores_prefers_pyvrp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On one core ``auto`` does not race and takes PyVRP when it fits the model."""
+    pytest.importorskip("pyvrp")
+    monkeypatch.setattr(solvers, "_usable_cores", lambda: 1)
+    plan = solve(_single_window(), PARAMS)
+    assert plan.backend == "pyvrp (auto)"
+
+
+def test_auto_races_both_backends_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two cores ``auto`` runs both backends and labels the winner."""
+    pytest.importorskip("pyvrp")
+    monkeypatch.setattr(solvers, "_usable_cores", lambda: 2)
+    problem = _single_window()
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == []
+    assert plan.backend in {
+        "pyvrp (auto: raced ortools)",
+        "ortools (auto: raced pyvrp)",
+    }
+
+
+def test_missing_pyvrp_gives_install_hint_and_auto_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without PyVRP a forced choice says how to install it; ``auto`` uses OR-Tools."""
+    monkeypatch.setitem(sys.modules, "pyvrp", None)  # makes `import pyvrp` fail
+    problem = _single_window()
+    with pytest.raises(
+        BackendUnavailableError, match=r"pip install 'logistics\[pyvrp\]'"
+    ):
+        choose_backend(problem, "pyvrp")
+    assert choose_backend(problem).name == "ortools"
+
+
+# -- the race, with stand-in backends -------------------------------------------------
+
+
+def _served_by_vehicle_0(problem: RoutingProblem, order: list[int]) -> Plan:
+    visits = tuple(problem.requests[r].delivery for r in order)
+    return Plan((RoutePlan(0, visits),), ())
+
+
+class _AllUnserved:
+    """Feasible but poor: serves nothing."""
+
+    name = "lazy"
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        return []
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        return Plan((), tuple(range(len(problem.requests))), self.name)
+
+
+class _Overloaded:
+    """Cheapest on paper but breaks capacity, so the checker must reject it."""
+
+    name = "cheater"
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        return []
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        return replace(
+            _served_by_vehicle_0(problem, [0, 1, 2, 3, 4]), backend=self.name
+        )
+
+
+class _Crashing:
+    """Raises, as a backend bug would."""
+
+    name = "crash"
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        return []
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        msg = "backend bug"
+        raise RuntimeError(msg)
+
+
+def _stand_ins(monkeypatch: pytest.MonkeyPatch, *backends: Any) -> None:
+    """Race only ``backends``; forked workers inherit the patched registry."""
+    for cls in backends:
+        monkeypatch.setitem(solvers.SOLVERS, cls.name, cls)
+    monkeypatch.setattr(solvers, "_AUTO_ORDER", tuple(cls.name for cls in backends))
+    monkeypatch.setattr(solvers, "_usable_cores", lambda: 2)
+
+
+def test_race_discards_unchecked_plans_and_survives_crashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The overloaded plan is rejected, the crash ignored, the feasible plan kept."""
+    _stand_ins(monkeypatch, _Overloaded, _Crashing, _AllUnserved)
+    problem = _single_window()
+    plan = solve(problem, PARAMS)
+    assert plan.backend == "lazy (auto: raced cheater, crash)"
+    assert check_plan(problem, plan) == []
+
+
+def test_race_keeps_the_lower_objective(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between a feasible empty plan and OR-Tools' plan the cheaper one wins."""
+    _stand_ins(monkeypatch, _AllUnserved, OrToolsSolver)
+    plan = solve(_single_window(), PARAMS)
+    assert plan.backend == "ortools (auto: raced lazy)"
+    assert plan.unserved == ()
+
+
+def test_race_without_a_feasible_plan_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every raced backend fails, the error lists each failure."""
+    _stand_ins(monkeypatch, _Overloaded, _Crashing)
+    with pytest.raises(SolverError, match=r"crash: RuntimeError.*cheater: plan breaks"):
+        solve(_single_window(), PARAMS)
