@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ class NetworkInfo:
     nodes: int
     edges: int
     fallback_reason: str = ""
+    snap_distance_m: Mapping[str, float] = field(default_factory=dict)
+    """Distance from each site to the road node it was snapped to (empty if geodesic)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,12 @@ def build_travel(
             )
             say(f"computing travel matrix for {len(ids)} sites")
             matrix = build_road_matrix(network, ids, lats, lons, use_cache=use_cache)
+            snaps = {
+                sid: round(float(d), 1)
+                for sid, d in zip(ids, matrix.snap_distance_m, strict=True)
+            }
             info = NetworkInfo(
-                network.source, network.kind, network.n_nodes, network.n_edges
+                network.source, network.kind, network.n_nodes, network.n_edges, "", snaps
             )
             return TravelData(matrix, info)
         except SnappingError:

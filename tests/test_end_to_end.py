@@ -58,10 +58,23 @@ def test_cli_writes_reports_for_melun(tmp_path, monkeypatch, capsys) -> None:
     """`logistics run scenarios/melun.yaml --osm-dir ...` prints and writes reports."""
     shared_osm_file("melun.osm.bz2")
     monkeypatch.setenv("LOGISTICS_CACHE_DIR", str(tmp_path / "cache"))
-    code = main(["run", str(MELUN), "--out", str(tmp_path / "out"), "--osm-dir",
-                 str(SHARED_OSM), "-q", "--time-limit", "3"])
+    code = main(
+        [
+            "run",
+            str(MELUN),
+            "--out",
+            str(tmp_path / "out"),
+            "--osm-dir",
+            str(SHARED_OSM),
+            "-q",
+            "--time-limit",
+            "3",
+        ]
+    )
     assert code == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["network"]["kind"] == "osm_file"
     assert report["network"]["nodes"] > 2000
+    snaps = report["network"]["snap_distance_m"]
+    assert set(snaps) >= {"p_voisenon"} and 0 <= report["network"]["max_snap_distance_m"] < 300
     assert "melun" in capsys.readouterr().out

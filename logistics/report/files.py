@@ -2,7 +2,8 @@
 
 ``report.json`` keys
 --------------------
-``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``}; ``strategies.separate``
+``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``, ``fallback_reason``,
+``max_snap_distance_m``, ``snap_distance_m`` (per site)}; ``strategies.separate``
 and ``strategies.pooled``, each with ``distance_km``, ``duration_h``, ``cost_eur``,
 ``co2e_kg``, ``vehicles_used``, ``orders_served``, ``orders_unserved`` (list of {``order``,
 ``producer``, ``reason``}), ``objective``, ``backend`` and ``routes`` (list of {``vehicle``,
@@ -99,6 +100,8 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "nodes": net.nodes,
             "edges": net.edges,
             "fallback_reason": net.fallback_reason or None,
+            "max_snap_distance_m": max(net.snap_distance_m.values(), default=0.0),
+            "snap_distance_m": dict(net.snap_distance_m),
         },
         "strategies": {
             "separate": _strategy_dict(comparison.separate),
