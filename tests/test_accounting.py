@@ -29,7 +29,9 @@ def classed():  # type: ignore[no-untyped-def]
     scenario = parse_scenario(_classed_raw())
     sites = scenario.site_coordinates()
     ids = list(sites)
-    matrix = build_geodesic_matrix(ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids])
+    matrix = build_geodesic_matrix(
+        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
+    )
     return scenario, matrix
 
 
@@ -37,22 +39,28 @@ def test_route_emissions_use_the_load_on_each_leg(classed) -> None:
     """p1's van: 120 kg out to d2, 30 kg on to d1, empty back; CO2e by hand."""
     scenario, matrix = classed
     d = lambda a, b: matrix.distance_m[matrix.index(a), matrix.index(b)] / 1000  # noqa: E731
-    stops = (Stop("p1", "start", None, 0, 0, 0, 0.0, 0),
-             Stop("p1", "pickup", "o1", 0, 0, 0, 30.0, 2),
-             Stop("p1", "pickup", "o2", 0, 0, 0, 120.0, 7),
-             Stop("d2", "delivery", "o2", 0, 0, 0, 30.0, 2),
-             Stop("d1", "delivery", "o1", 0, 0, 0, 0.0, 0),
-             Stop("p1", "end", None, 0, 0, 3600, 0.0, 0))
+    stops = (
+        Stop("p1", "start", None, 0, 0, 0, 0.0, 0),
+        Stop("p1", "pickup", "o1", 0, 0, 0, 30.0, 2),
+        Stop("p1", "pickup", "o2", 0, 0, 0, 120.0, 7),
+        Stop("d2", "delivery", "o2", 0, 0, 0, 30.0, 2),
+        Stop("d1", "delivery", "o1", 0, 0, 0, 0.0, 0),
+        Stop("p1", "end", None, 0, 0, 3600, 0.0, 0),
+    )
     route = Route("separate", "p1-van-1", "van", "p1", stops, 0.0, 3600.0)
     acc = account(scenario, Solution("separate", (route,), (), 0, "hand", 0), matrix)
     r = acc.routes[0]
     # small_van: 0.065 L/km empty, 0.075 full, capacity 800 kg; diesel 3.16 kg CO2e/L.
-    litres = (d("p1", "d2") * (0.065 + 0.010 * 120 / 800)
-              + d("d2", "d1") * (0.065 + 0.010 * 30 / 800)
-              + d("d1", "p1") * 0.065)
+    litres = (
+        d("p1", "d2") * (0.065 + 0.010 * 120 / 800)
+        + d("d2", "d1") * (0.065 + 0.010 * 30 / 800)
+        + d("d1", "p1") * 0.065
+    )
     assert r.co2e_kg == pytest.approx(litres * 3.16, rel=1e-9)
     assert r.empty_km == pytest.approx(d("d1", "p1"))
-    assert r.tonne_km == pytest.approx((d("p1", "d2") * 120 + d("d2", "d1") * 30) / 1000)
+    assert r.tonne_km == pytest.approx(
+        (d("p1", "d2") * 120 + d("d2", "d1") * 30) / 1000
+    )
     # Allocation by kg x shortest distance pickup -> delivery, summing to the route.
     w1, w2 = 30 * d("p1", "d1"), 90 * d("p1", "d2")
     assert r.order_co2e_kg["o1"] == pytest.approx(r.co2e_kg * w1 / (w1 + w2))
@@ -67,7 +75,9 @@ def test_objective_per_km_cost_comes_from_the_factor_table(classed) -> None:
     scenario, _ = classed
     vt = scenario.vehicle_type("van")
     expected = (0.065 + 0.010 * 0.5) * 1.67 + 0.28
-    assert running_cost_per_km_eur(vt, factor_table(scenario)) == pytest.approx(expected)
+    assert running_cost_per_km_eur(vt, factor_table(scenario)) == pytest.approx(
+        expected
+    )
 
 
 def test_unknown_emission_class_is_rejected() -> None:
@@ -76,7 +86,9 @@ def test_unknown_emission_class_is_rejected() -> None:
 
     raw = _classed_raw()
     raw["vehicle_types"][0]["emission_class"] = "spaceship"
-    with pytest.raises(ScenarioError, match=r"emission_class: 'spaceship' is not a vehicle"):
+    with pytest.raises(
+        ScenarioError, match=r"emission_class: 'spaceship' is not a vehicle"
+    ):
         parse_scenario(raw)
 
 
@@ -87,16 +99,26 @@ def test_producer_shares_sum_to_strategy_totals(kgs) -> None:  # type: ignore[no
     raw = _classed_raw()
     for order, kg in zip(raw["orders"], kgs, strict=True):
         order["kg"] = kg
-    raw["solver"] = {"time_limit_s": 1, "separate_time_limit_s": 0.5, "workers": 1,
-                     "solution_limit": 100}
+    raw["solver"] = {
+        "time_limit_s": 1,
+        "separate_time_limit_s": 0.5,
+        "workers": 1,
+        "solution_limit": 100,
+    }
     scenario = parse_scenario(raw)
     sites = scenario.site_coordinates()
     ids = list(sites)
-    matrix = build_geodesic_matrix(ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids])
+    matrix = build_geodesic_matrix(
+        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
+    )
     separate = solve_separate(scenario, matrix)
     for solution in (separate, solve_pooled(scenario, matrix, initial=separate)):
         acc = account(scenario, solution, matrix)
-        assert math.isclose(sum(p.co2e_kg for p in acc.producers), acc.co2e_kg, rel_tol=1e-9)
-        assert math.isclose(sum(p.cost_eur for p in acc.producers), acc.cost_eur, rel_tol=1e-9)
+        assert math.isclose(
+            sum(p.co2e_kg for p in acc.producers), acc.co2e_kg, rel_tol=1e-9
+        )
+        assert math.isclose(
+            sum(p.cost_eur for p in acc.producers), acc.cost_eur, rel_tol=1e-9
+        )
         assert sum(p.orders_served for p in acc.producers) == acc.orders_served
         assert 0 <= acc.load_factor <= 1

@@ -43,8 +43,11 @@ def test_schema_prints_json_schema(capsys) -> None:
 def test_missing_osm_file_is_a_clear_error(tmp_path, capsys) -> None:
     """An OSM file that cannot be found names the folders looked in."""
     raw = tiny_raw()
-    raw["network"] = {"source": "osm_file", "osm_file": "nowhere.osm.bz2",
-                      "geodesic_fallback": False}
+    raw["network"] = {
+        "source": "osm_file",
+        "osm_file": "nowhere.osm.bz2",
+        "geodesic_fallback": False,
+    }
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     assert main(["run", str(path), "-q", "--osm-dir", str(tmp_path / "osm")]) == 2

@@ -10,30 +10,60 @@ from logistics.report import write_report
 from logistics.travel import NetworkInfo
 
 
-def test_report_files_have_documented_keys(tmp_path, three_farms, three_farms_matrix) -> None:
+def test_report_files_have_documented_keys(
+    tmp_path, three_farms, three_farms_matrix
+) -> None:
     """Every key promised in the report documentation is present and consistent."""
-    result = compare(three_farms, matrix=three_farms_matrix,
-                     network=NetworkInfo("test geodesic", "geodesic", 0, 0))
+    result = compare(
+        three_farms,
+        matrix=three_farms_matrix,
+        network=NetworkInfo("test geodesic", "geodesic", 0, 0),
+    )
     files = write_report(result, tmp_path / "out")
     assert sorted(f.name for f in files) == ["report.json", "routes.csv", "stops.csv"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "report.json", "routes.csv", "stops.csv"]  # no temporary file left behind
+        "report.json",
+        "routes.csv",
+        "stops.csv",
+    ]  # no temporary file left behind
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["scenario"] == three_farms.name
     assert set(data["network"]) >= {"source", "nodes", "edges"}
     for name in ("separate", "pooled"):
         s = data["strategies"][name]
-        assert set(s) >= {"distance_km", "duration_h", "cost_eur", "co2e_kg", "vehicles_used",
-                          "orders_served", "orders_unserved", "routes"}
+        assert set(s) >= {
+            "distance_km",
+            "duration_h",
+            "cost_eur",
+            "co2e_kg",
+            "vehicles_used",
+            "orders_served",
+            "orders_unserved",
+            "routes",
+        }
         assert abs(sum(r["distance_km"] for r in s["routes"]) - s["distance_km"]) < 0.01
         for route in s["routes"]:
             assert route["stops"][0]["type"] == "start"
             assert route["stops"][-1]["type"] == "end"
-            assert set(route["stops"][0]) >= {"site", "type", "order", "arrival_s", "load_kg"}
+            assert set(route["stops"][0]) >= {
+                "site",
+                "type",
+                "order",
+                "arrival_s",
+                "load_kg",
+            }
     assert data["strategies"]["separate"]["orders_unserved"][0]["order"] == "o4"
-    assert set(data["savings"]) >= {"distance_km", "distance_pct", "cost_eur", "cost_pct",
-                                    "co2e_kg", "co2e_pct"}
+    assert set(data["savings"]) >= {
+        "distance_km",
+        "distance_pct",
+        "cost_eur",
+        "cost_pct",
+        "co2e_kg",
+        "co2e_pct",
+    }
     with (tmp_path / "out" / "stops.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    n_stops = sum(len(r["stops"]) for s in data["strategies"].values() for r in s["routes"])
+    n_stops = sum(
+        len(r["stops"]) for s in data["strategies"].values() for r in s["routes"]
+    )
     assert len(rows) == n_stops
