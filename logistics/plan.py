@@ -119,40 +119,40 @@ def _forward(
 def schedule_route(
     problem: RoutingProblem, vehicle: int, visits: Sequence[int]
 ) -> Schedule:
-    """Compute the schedule of a route, leaving as late as useful.
+    """Compute the shortest-duration schedule of a route (waiting counts as duration).
 
-    The vehicle first leaves at the start of its shift; the departure is then delayed by
-    the largest amount that removes waiting without making any visit late, which is the
-    duration-minimising departure for single windows (and a good one for several).
+    For a fixed departure ``t``, starting every visit as early as possible gives the
+    earliest finish ``f(t)``; the route lasts ``f(t) - t``. Between breakpoints that
+    difference is constant (no waiting) or falls as ``t`` grows (waiting shrinks), so
+    the minimum lies at a departure where some visit, with no waiting before it,
+    arrives exactly at a window bound: ``t = bound - offset``, ``offset`` being the
+    travel and service time before that visit. All such departures (and the shift
+    start) are tried; this is exact with several windows per visit, where the earliest
+    window is not always the right one. Ties go to the earliest departure.
     """
     v = problem.vehicles[vehicle]
     early = _forward(problem, vehicle, visits, v.shift[0])
-    if not visits or not early.feasible:
-        if not visits:
-            return Schedule(
-                v.shift[0],
-                early.arrival,
-                early.start,
-                early.departure,
-                v.shift[0],
-                True,
-            )
-        return early
-    waits = early.start - early.arrival
-    cumulative_wait = np.cumsum(waits)
-    # Delaying departure by d moves visit k by max(0, d - wait before and at k);
-    # it must stay within the window it was scheduled in.
-    slack = []
-    for k, idx in enumerate(visits):
-        window_end = next(
-            hi for lo, hi in problem.visits[idx].windows if early.start[k] <= hi
-        )
-        prior_wait = int(cumulative_wait[k])
-        slack.append(prior_wait + window_end - int(early.start[k]))
-    delay = int(min(min(slack), int(cumulative_wait[-1])))
-    delay = max(0, min(delay, v.shift[1] - v.shift[0]))
-    late = _forward(problem, vehicle, visits, v.shift[0] + delay)
-    return late if late.feasible else early
+    if not visits:
+        return Schedule(v.shift[0], early.arrival, early.start, early.departure,
+                        v.shift[0], True)
+    if not early.feasible:
+        return early  # leaving as early as possible is the best chance of feasibility
+    candidates = {v.shift[0]}
+    here, offset = v.start, 0
+    for idx in visits:
+        visit = problem.visits[idx]
+        offset += int(problem.duration[here, visit.location])
+        for lo, hi in visit.windows:
+            candidates.update(t for t in (lo - offset, hi - offset)
+                              if v.shift[0] < t <= v.shift[1])
+        offset += visit.service
+        here = visit.location
+    best = early
+    for depart in sorted(candidates):
+        sched = _forward(problem, vehicle, visits, depart)
+        if sched.feasible and sched.duration < best.duration:
+            best = sched
+    return best
 
 
 def evaluate(problem: RoutingProblem, plan: Plan) -> int:

@@ -3,15 +3,17 @@
 A rerun of an unchanged scenario with unchanged solver settings reuses the plans found
 before instead of searching again (the search under a time limit is the slow stage).
 The key covers the whole routing problem (matrices, visits, requests, vehicles), the
-solve parameters (including the starting plan), the backend and the package version, so
-any change re-solves. Cached plans are still re-checked by the feasibility checker.
+solve parameters (including the starting plan), the backend, the package version and a
+digest of the package's source code, so any change re-solves. Cached plans are still re-checked by the feasibility checker.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._cache import atomic_write_text, cache_dir
@@ -19,14 +21,23 @@ from .constants import VERSION as _version
 from .plan import Plan, RoutePlan
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .problem import RoutingProblem
     from .solvers.base import SolveParams
 
 __all__ = ["load_plan", "plan_key", "store_plan"]
 
 logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Digest of the package's source files: a code change invalidates cached plans."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def plan_key(problem: RoutingProblem, params: SolveParams, backend: str) -> str:
@@ -38,7 +49,7 @@ def plan_key(problem: RoutingProblem, params: SolveParams, backend: str) -> str:
                         problem.dimensions, problem.location_ids)).encode())
     initial = params.initial
     digest.update(repr((params.time_limit_s, params.seed, params.solution_limit,
-                        params.first_solution, backend, _version,
+                        params.first_solution, backend, _version, code_fingerprint(),
                         None if initial is None else (initial.routes, initial.unserved)
                         )).encode())
     return digest.hexdigest()[:32]

@@ -115,14 +115,14 @@ def _usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _can_race(problem: RoutingProblem, candidates: list[Solver]) -> bool:
-    """Whether ``auto`` should run its candidates in parallel.
+def _can_race(problem: RoutingProblem, n_entries: int) -> bool:
+    """Whether ``auto`` should run ``n_entries`` searches in parallel.
 
     Only from the main process: workers of :mod:`logistics.compare` already use every
     core, and racing there would oversubscribe them.
     """
     return (
-        len(candidates) >= 2
+        n_entries >= 2
         and bool(problem.requests)
         and bool(problem.vehicles)
         and _usable_cores() >= 2
@@ -131,43 +131,59 @@ def _can_race(problem: RoutingProblem, candidates: list[Solver]) -> bool:
     )
 
 
+def _race_entries(
+    candidates: list[Solver], params: SolveParams
+) -> list[tuple[str, str, SolveParams]]:
+    """The searches ``auto`` races: (label, backend name, parameters).
+
+    Every supporting backend; when only one supports the problem and the search has a
+    starting plan, the same backend also searches from scratch: a local search started
+    from a given plan can stay in its basin (seen with OR-Tools starting from the
+    separate plan), an insertion start explores elsewhere.
+    """
+    entries = [(s.name, s.name, params) for s in candidates]
+    if len(entries) == 1 and params.initial is not None:
+        name = candidates[0].name
+        entries.append((f"{name} from scratch", name, replace(params, initial=None)))
+    return entries
+
+
 def _solve_with(name: str, problem: RoutingProblem, params: SolveParams) -> Plan:
     """Run one backend (in a race worker process)."""
     return get_solver(name).solve(problem, params)
 
 
 def _race(
-    problem: RoutingProblem, params: SolveParams, candidates: list[Solver]
+    problem: RoutingProblem, entries: list[tuple[str, str, SolveParams]]
 ) -> Plan:
-    """Run every candidate in its own process and keep the best checked plan.
+    """Run every search in its own process and keep the best checked plan.
 
-    Each backend gets the full time limit. Plans failing
-    :func:`~logistics.checker.check_plan` are discarded; ties go to the preferred
-    backend.
+    Each search gets the full time limit. Plans failing
+    :func:`~logistics.checker.check_plan` are discarded; ties go to the earlier entry.
     """
     t0 = time.perf_counter()
-    names = [s.name for s in candidates]
+    labels = [label for label, _, _ in entries]
     # fork: no __main__ guard needed and the problem is not re-imported; the parent
     # has no solver threads running at this point.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(len(names), mp_context=context) as pool:
-        futures = [pool.submit(_solve_with, n, problem, params) for n in names]
+    with ProcessPoolExecutor(len(entries), mp_context=context) as pool:
+        futures = [pool.submit(_solve_with, n, problem, p) for _, n, p in entries]
         outcomes, failures = [], []
-        for name, future in zip(names, futures, strict=True):
-            # Any failure of one backend (even a crash) must not cost the other's plan.
+        for label, future in zip(labels, futures, strict=True):
+            # Any failure of one search (even a crash) must not cost the other's plan.
             try:
-                outcomes.append((name, future.result()))
+                outcomes.append((label, future.result()))
             except Exception as exc:
-                logger.warning("auto: %s failed: %r", name, exc)
-                failures.append(f"{name}: {exc!r}")
+                logger.warning("auto: %s failed: %r", label, exc)
+                failures.append(f"{label}: {exc!r}")
     scored = []
-    for name, plan in outcomes:
+    for label, plan in outcomes:
         errors = check_plan(problem, plan)
         if errors:
-            logger.warning("auto: %s plan breaks %s; discarded", name, errors[:3])
-            failures.append(f"{name}: plan breaks {len(errors)} rule(s)")
+            logger.warning("auto: %s plan breaks %s; discarded", label, errors[:3])
+            failures.append(f"{label}: plan breaks {len(errors)} rule(s)")
             continue
-        scored.append((evaluate(problem, plan), names.index(name), name, plan))
+        scored.append((evaluate(problem, plan), labels.index(label), label, plan))
     if not scored:
         msg = (
             f"no backend returned a feasible plan for {problem.name!r}: "
@@ -175,7 +191,7 @@ def _race(
         )
         raise SolverError(msg)
     value, _, winner, plan = min(scored, key=lambda s: s[:2])
-    others = ", ".join(n for n in names if n != winner)
+    others = ", ".join(label for label in labels if label != winner)
     logger.info("auto: %s won with objective %d (raced %s)", winner, value, others)
     label = f"{winner} (auto: raced {others})"
     return replace(plan, backend=label, wall_time_s=time.perf_counter() - t0)
@@ -216,9 +232,10 @@ def solve(
         logger.info("solving %s with %s", problem.name, solver.name)
         return solver.solve(problem, params)
     candidates = _candidates(problem) or [get_solver("ortools")]
-    if _can_race(problem, candidates):
-        logger.info("solving %s: racing %s", problem.name, [s.name for s in candidates])
-        return _race(problem, params, candidates)
+    entries = _race_entries(candidates, params)
+    if _can_race(problem, len(entries)):
+        logger.info("solving %s: racing %s", problem.name, [e[0] for e in entries])
+        return _race(problem, entries)
     solver = candidates[0]
     logger.info("solving %s with %s (auto)", problem.name, solver.name)
     plan = solver.solve(problem, params)

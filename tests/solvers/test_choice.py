@@ -177,3 +177,28 @@ def test_race_without_a_feasible_plan_raises(monkeypatch: pytest.MonkeyPatch) ->
     _stand_ins(monkeypatch, _Overloaded, _Crashing)
     with pytest.raises(SolverError, match=r"crash: RuntimeError.*cheater: plan breaks"):
         solve(_single_window(), PARAMS)
+
+
+def test_single_backend_with_a_start_also_searches_from_scratch() -> None:
+    """With several windows only OR-Tools applies; given a starting plan, auto races
+    it against an OR-Tools search from scratch and returns a checked plan."""
+    from dataclasses import replace as dc_replace
+
+    from logistics.checker import check_plan
+    from logistics.plan import Plan, RoutePlan
+    from logistics.solvers import _race_entries, _candidates
+    from logistics.solvers import solve as auto_solve
+
+    base = grid_problem([(0, 0), (3, 1), (4, 5), (-2, 4)], [1, 1, 1], capacity=10,
+                        n_vehicles=2)
+    visits = list(base.visits)
+    visits[0] = dc_replace(visits[0], windows=((0, 100), (200, 300)))
+    problem = dc_replace(base, visits=tuple(visits), _by_id={})
+    start = Plan((RoutePlan(0, (0,)), RoutePlan(1, (1, 2))), ())
+    params = SolveParams(time_limit_s=1, initial=start)
+    entries = _race_entries(_candidates(problem), params)
+    assert [label for label, _, _ in entries] == ["ortools", "ortools from scratch"]
+    assert entries[1][2].initial is None
+    plan = auto_solve(problem, params)
+    assert check_plan(problem, plan) == []
+    assert plan.backend.startswith("ortools")
