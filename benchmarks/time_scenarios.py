@@ -1,0 +1,90 @@
+"""Wall time of `logistics run` on the shipped scenarios: cold cache, then a rerun.
+
+Usage::
+
+    python -m benchmarks.time_scenarios [--osm-dir ../shared/data/osm] [scenarios ...]
+
+Each scenario runs twice as a user would (the installed ``logistics`` command, in a
+fresh process): first with an empty cache folder (network parsed, matrix computed, both
+strategies solved), then again with the same cache (everything reused, plans re-checked).
+The ratio rerun / cold is measured in the same run, so it holds on a noisy machine.
+Writes ``benchmarks/results/<date>-scenario-timing.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(cmd: list[str], cache: Path) -> float:
+    env = {**os.environ, "LOGISTICS_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time each scenario cold and warm; write a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*",
+                        default=["scenarios/ajaccio.yaml", "scenarios/melun.yaml"])
+    parser.add_argument("--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm"))
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    exe = shutil.which("logistics") or str(Path(sys.executable).parent / "logistics")
+    rows = []
+    for scenario in args.scenarios:
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = Path(tmp) / "cache"
+            cmd = [exe, "run", scenario, "-q", "--osm-dir", args.osm_dir,
+                   "--out", str(Path(tmp) / "out")]
+            cold = _run(cmd, cache)
+            warm = _run(cmd, cache)
+        rows.append((scenario, cold, warm))
+        print(f"{scenario}: cold {cold:.1f} s, rerun {warm:.1f} s", flush=True)
+    today = dt.date.today().isoformat()
+    lines = [
+        "# `logistics run` wall time: cold cache vs rerun",
+        "",
+        f"- Date: {today}; machine: nproc={os.cpu_count()}, {_cpu()}",
+        f"- Command: `python -m benchmarks.time_scenarios {' '.join(args.scenarios)}`",
+        "- Each run is the installed `logistics run SCENARIO -q --osm-dir ... --out ...` "
+        "in a fresh process; cold = empty LOGISTICS_CACHE_DIR (network parsed, matrix "
+        "and both strategies solved), rerun = same cache (network, matrix and plans "
+        "reused; plans still re-checked).",
+        "",
+        "| scenario | cold s | rerun s | rerun / cold |",
+        "|---|---|---|---|",
+        *[f"| {s} | {c:.1f} | {w:.1f} | {w / c:.3f} |" for s, c, w in rows],
+        "",
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{today}-scenario-timing.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
