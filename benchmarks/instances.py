@@ -12,19 +12,19 @@ cordeau_mdvrp Cordeau text, own parser   1000     total float Euclidean distance
 ============  =========================  =======  ====================================
 
 Scaling. The solvers need integers. For the Euclidean families every coordinate-derived
-quantity is multiplied by ``scale`` (1000): distances are ``rint(1000 d)`` (error at most
-0.0005 per arc, far inside the 0.1 % target), durations are ``floor(1000 d)`` and time
-windows and service times are exact multiples of 1000. Flooring the travel *times* makes
-every schedule that is feasible in double precision feasible in integers too (the
-literature's solutions stay feasible); a solver may in turn exploit at most 0.001 time
-units per arc, which is below the precision the literature reports. X instances use the
-TSPLIB distance ``nint(d)`` exactly (scale 1). Gaps are never computed from the integers:
-:func:`family_cost` recomputes each route's distance from the coordinates.
+quantity is multiplied by ``scale`` (1000): distances are ``rint(1000 d)`` (error at
+most 0.0005 per arc, far inside the 0.1 % target), durations are ``floor(1000 d)``
+and time windows and service times are exact multiples of 1000. Flooring the travel
+*times* makes every schedule that is feasible in double precision feasible in integers
+too (the literature's solutions stay feasible); a solver may in turn exploit at most
+0.001 time units per arc, below the precision the literature reports. X instances use
+the TSPLIB distance ``nint(d)`` exactly (scale 1). Gaps are never computed from the
+integers: :func:`family_cost` recomputes each route's distance from the coordinates.
 
 Objective. Every vehicle has ``distance_cost=1`` and ``duration_cost=0``. Li & Lim is
 hierarchical in the literature (vehicles first), so its vehicles also carry a fixed cost
-of :data:`LILIM_FIXED_COST` (more than any plan's total scaled distance), which makes one
-vehicle fewer always worth more than any distance saving. The other families have
+of :data:`LILIM_FIXED_COST` (more than any plan's total scaled distance), which makes
+one vehicle fewer always worth more than any distance saving. The other families have
 ``fixed_cost=0`` (their ``bks_cost`` minimises distance alone). Each request's penalty,
 :data:`UNSERVED_PENALTY`, exceeds any vehicle's fixed cost plus any route, so that a
 request is left out only when it cannot be served.
@@ -69,7 +69,7 @@ LILIM_FIXED_COST = 10**8
 any Li & Lim plan's total distance (< 5,000), so vehicles are minimised first."""
 
 UNSERVED_PENALTY = 10**10
-"""Penalty per unserved request (scaled units): above a vehicle's fixed cost plus route."""
+"""Penalty per unserved request (scaled units): above any vehicle's cost and route."""
 
 _HORIZON = 10**9
 """Shift end and maximum duration when an instance has none (scaled units)."""
@@ -95,7 +95,7 @@ class BenchmarkInstance:
         Best-known value in the family's convention and its vehicle count (``None``
         when the source does not give it).
     visit_of_node
-        Visit index of each customer node number as used by the family's BKS route files.
+        Visit index of each customer node number, as numbered in BKS route files.
     """
 
     family: str
@@ -113,7 +113,7 @@ class BenchmarkInstance:
 
 def _euclid(coords: np.ndarray) -> np.ndarray:
     diff = coords[:, None, :] - coords[None, :, :]
-    return np.sqrt((diff**2).sum(axis=-1))
+    return np.asarray(np.sqrt((diff**2).sum(axis=-1)))
 
 
 def _scaled_matrices(coords: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +150,9 @@ def _depot_delivery_problem(
     vehicles: Sequence[Vehicle],
 ) -> tuple[RoutingProblem, dict[int, int]]:
     """Build a depot-delivery problem from (location, demand, service, window) rows."""
-    visits, requests, visit_of_node = [], [], {}
+    visits: list[Visit] = []
+    requests: list[Request] = []
+    visit_of_node: dict[int, int] = {}
     for loc, demand, service, window in customers:
         r_idx = len(requests)
         visits.append(Visit(loc, r_idx, "delivery", service, (window,)))
@@ -193,13 +195,20 @@ def read_solomon(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance
         for k in range(int(data["vehicles"]))
     ]
     customers = [
-        (i, int(demand[i]), round(service[i] * s), (round(tw[i, 0] * s), round(tw[i, 1] * s)))
+        (
+            i,
+            int(demand[i]),
+            round(service[i] * s),
+            (round(tw[i, 0] * s), round(tw[i, 1] * s)),
+        )
         for i in range(1, len(coords))
     ]
     problem, visit_of_node = _depot_delivery_problem(
         path.stem, distance, duration, customers, vehicles
     )
-    return BenchmarkInstance("solomon", path.stem, problem, coords, s, *bks, visit_of_node)
+    return BenchmarkInstance(
+        "solomon", path.stem, problem, coords, s, *bks, visit_of_node
+    )
 
 
 def read_x(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance:
@@ -217,7 +226,9 @@ def read_x(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance:
     n_vehicles = k_min + max(2, math.ceil(0.1 * k_min))
     depot = int(np.asarray(data["depot"]).ravel()[0])
     vehicles = [
-        Vehicle(f"v{k}", depot, depot, (int(data["capacity"]),), (0, _HORIZON), _HORIZON)
+        Vehicle(
+            f"v{k}", depot, depot, (int(data["capacity"]),), (0, _HORIZON), _HORIZON
+        )
         for k in range(n_vehicles)
     ]
     customers = [
@@ -226,7 +237,9 @@ def read_x(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance:
     problem, visit_of_node = _depot_delivery_problem(
         path.stem, distance, distance.copy(), customers, vehicles
     )
-    return BenchmarkInstance("cvrp_x", path.stem, problem, coords, 1, *bks, visit_of_node)
+    return BenchmarkInstance(
+        "cvrp_x", path.stem, problem, coords, 1, *bks, visit_of_node
+    )
 
 
 def read_lilim(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance:
@@ -260,13 +273,25 @@ def read_lilim(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance:
         visits += [visit(node, r_idx, "pickup"), visit(drop, r_idx, "delivery")]
         visit_of_node[node], visit_of_node[drop] = len(visits) - 2, len(visits) - 1
         requests.append(
-            Request(f"p{node}", len(visits) - 2, len(visits) - 1, (int(r[3]),),
-                    penalty=UNSERVED_PENALTY)
+            Request(
+                f"p{node}",
+                len(visits) - 2,
+                len(visits) - 1,
+                (int(r[3]),),
+                penalty=UNSERVED_PENALTY,
+            )
         )
     shift = (round(rows[0][4] * s), round(rows[0][5] * s))
     vehicles = [
-        Vehicle(f"v{k}", 0, 0, (capacity,), shift, shift[1] - shift[0],
-                fixed_cost=LILIM_FIXED_COST)
+        Vehicle(
+            f"v{k}",
+            0,
+            0,
+            (capacity,),
+            shift,
+            shift[1] - shift[0],
+            fixed_cost=LILIM_FIXED_COST,
+        )
         for k in range(n_vehicles)
     ]
     problem = RoutingProblem(
@@ -305,7 +330,14 @@ def read_cordeau(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance
     for d_idx, (max_d, capacity) in enumerate(limits):
         limit = round(max_d * s) if max_d > 0 else _HORIZON
         vehicles += [
-            Vehicle(f"d{d_idx}-v{k}", n + d_idx, n + d_idx, (capacity,), (0, _HORIZON), limit)
+            Vehicle(
+                f"d{d_idx}-v{k}",
+                n + d_idx,
+                n + d_idx,
+                (capacity,),
+                (0, _HORIZON),
+                limit,
+            )
             for k in range(m)
         ]
     customers = [
@@ -320,7 +352,9 @@ def read_cordeau(path: Path, bks: tuple[float, int | None]) -> BenchmarkInstance
     )
 
 
-_READERS: dict[str, tuple[str, Callable[[Path, tuple[float, int | None]], BenchmarkInstance]]] = {
+_READERS: dict[
+    str, tuple[str, Callable[[Path, tuple[float, int | None]], BenchmarkInstance]]
+] = {
     "solomon": (".txt", read_solomon),
     "cvrp_x": (".vrp", read_x),
     "lilim_pdptw": (".txt", read_lilim),
@@ -333,7 +367,9 @@ def list_instances(family: str, *, root: Path = DEFAULT_ROOT) -> list[str]:
     return list(_read_bks(root, family))
 
 
-def load_instance(family: str, name: str, *, root: Path = DEFAULT_ROOT) -> BenchmarkInstance:
+def load_instance(
+    family: str, name: str, *, root: Path = DEFAULT_ROOT
+) -> BenchmarkInstance:
     """Read one instance of a family, with its best-known value.
 
     Raises
@@ -364,8 +400,10 @@ def family_cost(instance: BenchmarkInstance, plan: Plan) -> float:
     for route in plan.routes:
         locs = p.route_locations(route.vehicle, route.visits)
         arcs = np.sqrt(((xy[locs[1:]] - xy[locs[:-1]]) ** 2).sum(axis=1))
-        total += float(np.floor(arcs + 0.5).sum()) if instance.family == "cvrp_x" else float(
-            arcs.sum()
+        total += (
+            float(np.floor(arcs + 0.5).sum())
+            if instance.family == "cvrp_x"
+            else float(arcs.sum())
         )
     return total
 

@@ -27,22 +27,71 @@ from pathlib import Path
 
 from logistics.checker import check_plan
 
-from .instances import DEFAULT_ROOT, FAMILIES, BenchmarkInstance, family_cost, load_instance
+from .instances import (
+    DEFAULT_ROOT,
+    FAMILIES,
+    BenchmarkInstance,
+    family_cost,
+    load_instance,
+)
 from .peers import PEERS
 
 FULL_SUBSET: dict[str, tuple[str, ...]] = {
-    "solomon": ("C101", "C201", "R101", "R105", "R201", "R209", "RC101", "RC201"),
-    "cvrp_x": ("X-n101-k25", "X-n110-k13", "X-n120-k6", "X-n153-k22", "X-n200-k36",
-               "X-n256-k16", "X-n303-k21", "X-n401-k29"),
-    "lilim_pdptw": ("lc101", "lc201", "lr101", "lr105", "lr201", "lrc101", "lrc105",
-                    "lrc201"),
-    "cordeau_mdvrp": ("p01", "p04", "p08", "p11", "p15", "p21", "pr01", "pr05"),
+    "solomon": (
+        "C101",
+        "C105",
+        "C201",
+        "R101",
+        "R105",
+        "R201",
+        "R209",
+        "RC101",
+        "RC105",
+        "RC201",
+    ),
+    "cvrp_x": (
+        "X-n101-k25",
+        "X-n110-k13",
+        "X-n120-k6",
+        "X-n129-k18",
+        "X-n153-k22",
+        "X-n167-k10",
+        "X-n200-k36",
+        "X-n256-k16",
+        "X-n303-k21",
+        "X-n401-k29",
+    ),
+    "lilim_pdptw": (
+        "lc101",
+        "lc105",
+        "lc201",
+        "lr101",
+        "lr105",
+        "lr201",
+        "lrc101",
+        "lrc105",
+        "lrc201",
+        "lrc205",
+    ),
+    "cordeau_mdvrp": (
+        "p01",
+        "p04",
+        "p06",
+        "p08",
+        "p11",
+        "p13",
+        "p16",
+        "p21",
+        "pr01",
+        "pr05",
+    ),
 }
-"""The "full" run: 8 instances per family (32 x 4 solvers x 10 s ~ 25 min on 2 cores).
-All 162 instances would take ~2 h at 10 s. Chosen to cover every series: Solomon C/R/RC,
-tight (1) and wide (2) windows; X from n=101 to 401, small and large routes; Li & Lim
-lc/lr/lrc 1 and 2; Cordeau with and without a duration limit (p08, p11, p15, p21 have
-one) and the pr set."""
+"""The "full" run: 10 instances per family (40 x 4 solvers x 10 s ~ 30 min on 2 cores);
+all 162 instances would take about 2 h at 10 s. Chosen to cover every series: Solomon
+C/R/RC with tight (1) and wide (2) windows, incl. R101 and RC101; X from n = 101 to 401,
+short and long routes; Li & Lim lc/lr/lrc 1 and 2, incl. lr101 and lrc101; Cordeau with
+(p08, p11, p13, p16, pr01, pr05) and without (p01, p04, p06, p21) a route-duration
+limit, 2 to 9 depots."""
 
 SMOKE_SUBSET: dict[str, tuple[str, ...]] = {
     "solomon": ("R101", "RC101"),
@@ -78,18 +127,44 @@ def run_one(instance: BenchmarkInstance, solver: str, time_limit_s: float) -> Re
     t0 = time.perf_counter()
     try:
         plan = PEERS[solver](instance.problem, time_limit_s)
-    except Exception as exc:  # noqa: BLE001 - a crashing peer is a result, not a stop
-        return Result(instance.family, instance.name, solver, "error", None,
-                      instance.bks_cost, None, None, instance.bks_vehicles,
-                      time.perf_counter() - t0, None, f"{type(exc).__name__}: {exc}"[:200])
+    except Exception as exc:
+        return Result(
+            instance.family,
+            instance.name,
+            solver,
+            "error",
+            None,
+            instance.bks_cost,
+            None,
+            None,
+            instance.bks_vehicles,
+            time.perf_counter() - t0,
+            None,
+            f"{type(exc).__name__}: {exc}"[:200],
+        )
     wall = time.perf_counter() - t0
     errors = check_plan(instance.problem, plan)
     status = "infeasible" if errors else ("incomplete" if plan.unserved else "solved")
     cost = family_cost(instance, plan)
-    gap = 100.0 * (cost - instance.bks_cost) / instance.bks_cost if status == "solved" else None
-    return Result(instance.family, instance.name, solver, status, cost, instance.bks_cost,
-                  gap, len(plan.routes), instance.bks_vehicles, wall, len(plan.unserved),
-                  "; ".join(errors[:2])[:200])
+    gap = (
+        100.0 * (cost - instance.bks_cost) / instance.bks_cost
+        if status == "solved"
+        else None
+    )
+    return Result(
+        instance.family,
+        instance.name,
+        solver,
+        status,
+        cost,
+        instance.bks_cost,
+        gap,
+        len(plan.routes),
+        instance.bks_vehicles,
+        wall,
+        len(plan.unserved),
+        "; ".join([f"backend={plan.backend}", *errors[:2]])[:200],
+    )
 
 
 def machine_description() -> str:
@@ -116,6 +191,14 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _cell(x: int | None) -> str:
+    return "—" if x is None else str(x)
+
+
 def markdown_table(results: Sequence[Result], header: Sequence[str]) -> str:
     """Render the per-instance table and the per-family summary as Markdown."""
     lines = [*header, "", "## Per family and solver", ""]
@@ -129,54 +212,86 @@ def markdown_table(results: Sequence[Result], header: Sequence[str]) -> str:
     for fam in families:
         fam_rows = [r for r in results if r.family == fam]
         names = dict.fromkeys(r.instance for r in fam_rows)
-        common = [n for n in names if all(
-            r.status == "solved" for r in fam_rows if r.instance == n)]
+        common = [
+            n
+            for n in names
+            if all(r.status == "solved" for r in fam_rows if r.instance == n)
+        ]
         for s in solvers:
             rows = [r for r in fam_rows if r.solver == s]
             ok = [r for r in rows if r.status == "solved"]
             gaps = [r.gap_pct for r in ok if r.gap_pct is not None]
-            common_gaps = [r.gap_pct for r in ok if r.instance in common and r.gap_pct is not None]
+            common_gaps = [
+                r.gap_pct for r in ok if r.instance in common and r.gap_pct is not None
+            ]
             same = sum(r.vehicles == r.bks_vehicles for r in ok if r.bks_vehicles)
-            same_txt = f"{same}/{len(ok)}" if any(r.bks_vehicles for r in rows) else "n/a"
+            same_txt = (
+                f"{same}/{len(ok)}" if any(r.bks_vehicles for r in rows) else "n/a"
+            )
             lines.append(
                 f"| {fam} | {s} | {len(ok)}/{len(rows)} "
-                f"| {_fmt(sum(gaps) / len(gaps) if gaps else None)} "
-                f"| {_fmt(sum(common_gaps) / len(common_gaps) if common_gaps else None)} "
+                f"| {_fmt(_mean(gaps))} "
+                f"| {_fmt(_mean(common_gaps))} "
                 f"({len(common)} inst.) | {same_txt} "
                 f"| {_fmt(sum(r.wall_s for r in rows) / max(1, len(rows)), 1)} |"
             )
-    lines += ["", "## Per instance", "",
-              "| family | instance | solver | status | cost | BKS | gap % | vehicles "
-              "| BKS veh. | wall s | note |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Per instance",
+        "",
+        "| family | instance | solver | status | cost | BKS | gap % | vehicles "
+        "| BKS veh. | wall s | note |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         lines.append(
             f"| {r.family} | {r.instance} | {r.solver} | {r.status} | {_fmt(r.cost)} "
-            f"| {r.bks_cost:g} | {_fmt(r.gap_pct)} | {r.vehicles if r.vehicles is not None else '—'} "
-            f"| {r.bks_vehicles if r.bks_vehicles is not None else '—'} | {r.wall_s:.1f} "
+            f"| {r.bks_cost:g} | {_fmt(r.gap_pct)} | {_cell(r.vehicles)} "
+            f"| {_cell(r.bks_vehicles)} | {r.wall_s:.1f} "
             f"| {r.note.replace('|', '/')} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    msg = "Benchmark the project and peers (PyVRP, VROOM, OR-Tools default) on public sets."
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run_benchmarks",
-                                     description=msg)
-    parser.add_argument("--smoke", action="store_true",
-                        help="2 instances per family at 5 s (under 5 minutes)")
-    parser.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
-    parser.add_argument("--instances", nargs="+", default=None,
-                        help="instance names (default: the documented subset)")
-    parser.add_argument("--all", action="store_true",
-                        help="every instance of the chosen families (about 2 h at 10 s)")
-    parser.add_argument("--time-limit", type=float, default=None,
-                        help="seconds per solver and instance (default 10; smoke 5)")
-    parser.add_argument("--solvers", default=",".join(PEERS),
-                        help=f"comma-separated subset of {','.join(PEERS)}")
+    msg = "Benchmark the project and peers (PyVRP, VROOM, OR-Tools) on public sets."
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run_benchmarks", description=msg
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="2 instances per family at 5 s (under 5 minutes)",
+    )
+    parser.add_argument(
+        "--families", nargs="+", choices=FAMILIES, default=list(FAMILIES)
+    )
+    parser.add_argument(
+        "--instances",
+        nargs="+",
+        default=None,
+        help="instance names (default: the documented subset)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every instance of the chosen families (about 2 h at 10 s)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="seconds per solver and instance (default 10; smoke 5)",
+    )
+    parser.add_argument(
+        "--solvers",
+        default=",".join(PEERS),
+        help=f"comma-separated subset of {','.join(PEERS)}",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
-    parser.add_argument("--label", default=None,
-                        help="file label (default: smoke, full, all or custom)")
+    parser.add_argument(
+        "--label", default=None, help="file label (default: smoke, full, all or custom)"
+    )
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     return parser.parse_args(argv)
 
@@ -201,10 +316,14 @@ def _selection(args: argparse.Namespace) -> tuple[list[tuple[str, str]], str, st
         return pairs, "all", "Every instance of the chosen families."
     if args.smoke:
         return pairs, "smoke", "Smoke subset: 2 instances per family (SMOKE_SUBSET)."
-    return pairs, "full", (
-        "Documented representative subset, 8 instances per family (FULL_SUBSET in "
-        "benchmarks/run_benchmarks.py), so that the run takes under an hour; all "
-        "instances would take about 2 h at 10 s."
+    return (
+        pairs,
+        "full",
+        (
+            "Documented representative subset, 10 instances per family (FULL_SUBSET in "
+            "benchmarks/run_benchmarks.py), so that the run takes under an hour; all "
+            "instances would take about 2 h at 10 s."
+        ),
     )
 
 
@@ -224,20 +343,23 @@ def main(argv: list[str] | None = None) -> int:
     csv_path = args.out / f"{today}-{label}.csv"
     md_path = args.out / f"{today}-{label}.md"
     command = "python -m benchmarks.run_benchmarks " + shlex.join(
-        argv if argv is not None else sys.argv[1:])
+        argv if argv is not None else sys.argv[1:]
+    )
     header = [
         f"# Benchmark results — {label}",
         "",
         f"- Date: {dt.datetime.now().isoformat(timespec='seconds')}",
         f"- Machine: {machine_description()}",
         f"- Command: `{command}`",
-        f"- Time limit: {limit:g} s per solver and instance; solvers: {', '.join(solvers)}",
+        f"- Time limit: {limit:g} s per solver and instance; "
+        f"solvers: {', '.join(solvers)}",
         f"- Versions: {_versions()}",
         f"- Instances ({len(pairs)}): {note} "
         + ", ".join(f"{f}/{n}" for f, n in pairs),
-        "- Gap % = 100 (cost − BKS) / BKS, cost in the family's convention, only for "
+        "- Gap % = 100 (cost - BKS) / BKS, cost in the family's convention, only for "
         "solved (checked, complete) plans. Li & Lim BKS is hierarchical: compare its "
-        "distance gap only where vehicles = BKS veh. (fewer vehicles can cost distance).",
+        "distance gap only where vehicles = BKS veh. (fewer vehicles can cost "
+        "distance).",
     ]
     results: list[Result] = []
     fields = list(Result.__dataclass_fields__)
@@ -251,9 +373,11 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(res)
                 writer.writerow(asdict(res))
                 fh.flush()
-                print(f"{fam:14s} {name:12s} {solver:16s} {res.status:10s} "
-                      f"gap={_fmt(res.gap_pct)} veh={res.vehicles} {res.wall_s:.1f}s",
-                      flush=True)
+                print(
+                    f"{fam:14s} {name:12s} {solver:16s} {res.status:10s} "
+                    f"gap={_fmt(res.gap_pct)} veh={res.vehicles} {res.wall_s:.1f}s",
+                    flush=True,
+                )
                 md_path.write_text(markdown_table(results, header))
     print(f"wrote {csv_path} and {md_path}")
     return 0
