@@ -2,11 +2,11 @@
 
 The pipeline, one function per stage::
 
-    scenario = load_scenario("scenarios/melun.yaml")       # validated boundary
-    travel = build_travel(scenario)                         # OSM network -> matrix
+    scenario = load_scenario("scenarios/melun.yaml")     # validated boundary
+    travel = build_travel(scenario)                       # OSM network -> matrix
     problem = build_problem(scenario, travel.matrix, pooled=True)
-    plan = solve(problem, SolveParams(time_limit_s=10))    # OR-Tools / PyVRP
-    comparison = compare(scenario)                          # separate vs pooled, checked
+    plan = solve(problem, SolveParams(time_limit_s=10))  # OR-Tools / PyVRP
+    comparison = compare(scenario)                        # separate vs pooled, checked
     print(comparison.summary)
 """
 
@@ -20,6 +20,7 @@ from .compare import Comparison as Comparison
 from .compare import compare as compare
 from .compare import solve_pooled as solve_pooled
 from .compare import solve_separate as solve_separate
+from .constants import VERSION
 from .exceptions import LogisticsError as LogisticsError
 from .exceptions import ScenarioError as ScenarioError
 from .plan import Plan as Plan
@@ -32,4 +33,4 @@ from .solvers import SolveParams as SolveParams
 from .solvers import solve as solve
 from .travel import build_travel as build_travel
 
-from .constants import VERSION as __version__  # noqa: E402
+__version__ = VERSION

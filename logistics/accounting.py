@@ -43,10 +43,16 @@ __all__ = [
 ]
 
 FLAT_COST_PER_KM_EUR = 0.40
-"""Default running cost without an emission class: small van fuel + wear (domain.md §6)."""
+"""Default running cost without an emission class (EUR per km).
+
+Small van fuel + wear (domain.md §6).
+"""
 
 FLAT_CO2E_KG_PER_KM = 0.25
-"""Default WTW factor without an emission class: DEFRA 2024 average diesel van (§2.4)."""
+"""Default WTW factor without an emission class (kg CO2e per km).
+
+DEFRA 2024 average diesel van (§2.4).
+"""
 
 
 def factor_table(scenario: Scenario) -> FactorTable:

@@ -5,16 +5,18 @@ Two checkers, both written without reusing the solver code:
 - :func:`check_plan` verifies a problem-level :class:`~logistics.plan.Plan` against its
   :class:`~logistics.problem.RoutingProblem` (used by the backends' tests and the
   benchmark harness);
-- :func:`check_solution` verifies a reported :class:`~logistics.solution.Solution` from the
-  :class:`~logistics.scenario.Scenario` and the :class:`~logistics.matrix.TravelMatrix`
-  alone: capacity on every leg, time windows, pickup before delivery on the same route,
-  route duration, farm availability, refrigeration, and each order served exactly once or
-  listed as unserved with a reason. It runs before any report is written.
+- :func:`check_solution` verifies a reported :class:`~logistics.solution.Solution`
+  from the :class:`~logistics.scenario.Scenario` and the
+  :class:`~logistics.matrix.TravelMatrix` alone: capacity on every leg, time windows,
+  pickup before delivery on the same route, route duration, farm availability,
+  refrigeration, and each order served exactly once or listed as unserved with a
+  reason. It runs before any report is written.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from .exceptions import InfeasiblePlanError
@@ -24,8 +26,8 @@ if TYPE_CHECKING:
     from .matrix import TravelMatrix
     from .plan import Plan
     from .problem import RoutingProblem
-    from .scenario import Scenario
-    from .solution import Solution
+    from .scenario import DeliveryPoint, Order, Producer, Scenario, VehicleType
+    from .solution import Route, Solution, Stop
 
 __all__ = ["assert_feasible", "check_plan", "check_solution"]
 
@@ -103,8 +105,8 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
         for d, (amount, cap) in enumerate(zip(load, vehicle.capacity, strict=True)):
             if amount > cap:
                 errors.append(
-                    f"{where} carries {amount} {problem.dimensions[d]} after visit {idx}; "
-                    f"capacity {cap}"
+                    f"{where} carries {amount} {problem.dimensions[d]} "
+                    f"after visit {idx}; capacity {cap}"
                 )
     sched = schedule_route(problem, k, visits)
     for pos, idx in enumerate(visits):
@@ -163,12 +165,20 @@ def check_solution(
         if served + unserved[oid] != 1 or picked_count[oid] != served:
             errors.append(
                 f"order {oid!r} must be served once or listed unserved once; delivered "
-                f"{served}x, picked up {picked_count[oid]}x, listed unserved {unserved[oid]}x"
+                f"{served}x, picked up {picked_count[oid]}x, "
+                f"listed unserved {unserved[oid]}x"
             )
     return errors
 
 
-def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> list[str]:  # type: ignore[no-untyped-def]
+def _check_scenario_route(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    route: Route,
+    orders: dict[str, Order],
+    points: dict[str, DeliveryPoint],
+    farms: dict[str, Producer],
+) -> list[str]:
     where = f"{solution_label(route)}"
     errors: list[str] = []
     vt = next((t for t in scenario.vehicle_types if t.id == route.vehicle_type), None)
@@ -177,8 +187,9 @@ def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> lis
     stops = route.stops
     if len(stops) < 2 or stops[0].type != "start" or stops[-1].type != "end":
         return [f"{where}: must begin with a start stop and finish with an end stop"]
-    load_kg, load_crates, on_board = 0.0, 0, set()
-    for prev, stop in zip(stops, stops[1:], strict=False):
+    load_kg, load_crates = 0.0, 0
+    on_board: set[str] = set()
+    for prev, stop in pairwise(stops):
         travel = matrix.duration_s[matrix.index(prev.site), matrix.index(stop.site)]
         if stop.arrival_s + _TIME_TOLERANCE_S < prev.departure_s + travel:
             errors.append(
@@ -211,13 +222,13 @@ def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> lis
                 )
             if load_crates > vt.capacity_crates:
                 errors.append(
-                    f"{where}: carries {load_crates} crates after {stop.site}; capacity "
-                    f"{vt.capacity_crates}"
+                    f"{where}: carries {load_crates} crates after {stop.site}; "
+                    f"capacity {vt.capacity_crates}"
                 )
             if abs(stop.load_kg - load_kg) > 1e-3:
                 errors.append(
-                    f"{where}: reports {stop.load_kg:.3f} kg on board after {stop.site}; "
-                    f"the orders give {load_kg:.3f} kg"
+                    f"{where}: reports {stop.load_kg:.3f} kg on board after "
+                    f"{stop.site}; the orders give {load_kg:.3f} kg"
                 )
     if on_board:
         errors.append(f"{where}: ends with undelivered orders {sorted(on_board)}")
@@ -230,8 +241,15 @@ def _check_scenario_route(scenario, matrix, route, orders, points, farms) -> lis
     return errors
 
 
-def _check_pickup(where, stop, order, farms, vt, route) -> list[str]:  # type: ignore[no-untyped-def]
-    errors = []
+def _check_pickup(
+    where: str,
+    stop: Stop,
+    order: Order,
+    farms: dict[str, Producer],
+    vt: VehicleType,
+    route: Route,
+) -> list[str]:
+    errors: list[str] = []
     farm = farms[order.producer]
     if stop.site != farm.id:
         errors.append(
@@ -243,8 +261,8 @@ def _check_pickup(where, stop, order, farms, vt, route) -> list[str]:  # type: i
         <= farm.available.end + _TIME_TOLERANCE_S
     ):
         errors.append(
-            f"{where}: collects {order.id!r} at {stop.start_s:.0f}s, outside the farm's "
-            f"availability {farm.available.start}-{farm.available.end}s"
+            f"{where}: collects {order.id!r} at {stop.start_s:.0f}s, outside the "
+            f"farm's availability {farm.available.start}-{farm.available.end}s"
         )
     if order.temperature == "chilled" and not vt.refrigerated:
         errors.append(
@@ -255,8 +273,14 @@ def _check_pickup(where, stop, order, farms, vt, route) -> list[str]:  # type: i
     return errors
 
 
-def _check_delivery(where, stop, order, points, on_board) -> list[str]:  # type: ignore[no-untyped-def]
-    errors = []
+def _check_delivery(
+    where: str,
+    stop: Stop,
+    order: Order,
+    points: dict[str, DeliveryPoint],
+    on_board: set[str],
+) -> list[str]:
+    errors: list[str] = []
     point = points[order.delivery_point]
     if stop.site != point.id:
         errors.append(
@@ -275,7 +299,7 @@ def _check_delivery(where, stop, order, points, on_board) -> list[str]:  # type:
     return errors
 
 
-def solution_label(route) -> str:  # type: ignore[no-untyped-def]
+def solution_label(route: Route) -> str:
     """Name a route in messages."""
     return f"{route.strategy} route of vehicle {route.vehicle!r}"
 
@@ -283,7 +307,10 @@ def solution_label(route) -> str:  # type: ignore[no-untyped-def]
 def assert_feasible(
     scenario: Scenario, matrix: TravelMatrix, solution: Solution
 ) -> None:
-    """Raise :class:`InfeasiblePlanError` unless ``solution`` passes :func:`check_solution`."""
+    """Raise :class:`InfeasiblePlanError` unless ``solution`` passes the checks.
+
+    The checks are those of :func:`check_solution`.
+    """
     errors = check_solution(scenario, matrix, solution)
     if errors:
         raise InfeasiblePlanError(errors)

@@ -28,7 +28,9 @@ _OSM_HELP = (
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="logistics",
-        description="Pooled food deliveries: what sharing vehicles saves, on real roads.",
+        description=(
+            "Pooled food deliveries: what sharing vehicles saves, on real roads."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
@@ -46,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         "--backend", choices=["auto", "ortools", "pyvrp"], help="Solver backend."
     )
     run.add_argument(
-        "--no-cache", action="store_true", help="Rebuild network and matrix and solve again."
+        "--no-cache",
+        action="store_true",
+        help="Rebuild network and matrix and solve again.",
     )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
     check = sub.add_parser("validate", help="Validate a scenario file and exit.")

@@ -1,10 +1,11 @@
 """The two strategies and their comparison.
 
-- ``separate``: each producer serves its own orders with its own vehicles, from its farm.
-  One routing problem per producer, solved in parallel processes where cores allow.
-- ``pooled``: the collective's fleet serves all orders as pickup-and-delivery. The search
-  starts from the separate plan whenever the pooled fleet includes the producers'
-  vehicles, so pooled is never worse than separate on the objective.
+- ``separate``: each producer serves its own orders with its own vehicles, from its
+  farm. One routing problem per producer, solved in parallel processes where cores
+  allow.
+- ``pooled``: the collective's fleet serves all orders as pickup-and-delivery. The
+  search starts from the separate plan whenever the pooled fleet includes the
+  producers' vehicles, so pooled is never worse than separate on the objective.
 
 Every solution is re-checked by :func:`~logistics.checker.check_solution` before it is
 returned.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -69,7 +70,9 @@ def _solve_one(args: tuple[RoutingProblem, SolveParams, str]) -> Plan:
 
 
 def _solve_all(
-    jobs: list[tuple[RoutingProblem, SolveParams, str]], workers: int, use_cache: bool
+    jobs: Sequence[tuple[RoutingProblem, SolveParams, str]],
+    workers: int,
+    use_cache: bool,
 ) -> list[Plan]:
     """Solve every job, reusing cached plans, in parallel processes when workers > 1."""
     keys = [plan_key(*job) for job in jobs]
@@ -201,7 +204,11 @@ def solve_pooled(
     problem = build_problem(scenario, matrix, pooled=True)
     start = _initial_from(problem, initial) if initial is not None else None
     say(f"pooled: {len(problem.requests)} orders, {len(problem.vehicles)} vehicles")
-    job = (problem, _params(scenario, pooled=True, initial=start), scenario.solver.backend)
+    job = (
+        problem,
+        _params(scenario, pooled=True, initial=start),
+        scenario.solver.backend,
+    )
     plan = _solve_all([job], 1, use_cache)[0]
     solution = to_solution(scenario, problem, plan, strategy="pooled")
     if start is not None:

@@ -4,7 +4,8 @@ The solvers work on integers. Everything handed to them goes through these scale
 single place documents the precision:
 
 - distances are integer **metres**;
-- durations and times of day are integer **seconds** (times of day counted from midnight);
+- durations and times of day are integer **seconds** (times of day counted from
+  midnight);
 - money is integer **micro-euros** (``COST_SCALE`` units per euro), so that a per-second
   driver cost of 15 €/h (4,167 µ€/s) keeps four significant digits;
 - quantities are integer **grams** for mass and whole crates.
@@ -25,11 +26,20 @@ SECONDS_PER_HOUR = 3_600
 SECONDS_PER_DAY = 86_400
 
 UNSERVED_PENALTY_EUR = 10_000.0
-"""Objective penalty for leaving one order unserved; far above any route's cost so that the
-solver drops an order only when it cannot be served at all."""
+"""Objective penalty for leaving one order unserved.
+
+Far above any route's cost so that the solver drops an order only when it cannot be
+served at all.
+"""
 
 SNAP_WARN_M = 300.0
-"""A site farther than this from its nearest road node triggers a :class:`SnappingWarning`."""
+"""A site farther than this from its nearest road node triggers a warning.
+
+The warning is a :class:`SnappingWarning`.
+"""
 
 SNAP_ERROR_M = 3_000.0
-"""A site farther than this from its nearest road node is outside the network (error)."""
+"""A site farther than this from its nearest road node is outside the network.
+
+Such a site is an error.
+"""

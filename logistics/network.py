@@ -495,6 +495,8 @@ def _pbf_to_osm_xml(pbf_path: Path, xml_path: Path) -> None:
         .with_filter(osmium.filter.KeyFilter("highway"))
     )
     for way in processor:
+        if not isinstance(way, osmium.osm.Way):
+            continue  # the EntityFilter passes ways only; this narrows the type
         tags = dict(way.tags)
         if tags.get("highway") not in DRIVABLE_HIGHWAYS:
             continue

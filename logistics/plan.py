@@ -1,8 +1,9 @@
 """Solver output in problem terms: routes as visit sequences, with their schedule.
 
-A :class:`Plan` is what a backend returns for a :class:`~logistics.problem.RoutingProblem`.
-Its schedule and objective are recomputed here from the problem alone, never taken from
-the solver, so that every backend is measured the same way.
+A :class:`Plan` is what a backend returns for a
+:class:`~logistics.problem.RoutingProblem`. Its schedule and objective are recomputed
+here from the problem alone, never taken from the solver, so that every backend is
+measured the same way.
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ def schedule_route(
     v = problem.vehicles[vehicle]
     early = _forward(problem, vehicle, visits, v.shift[0])
     if not visits:
-        return Schedule(v.shift[0], early.arrival, early.start, early.departure,
-                        v.shift[0], True)
+        return Schedule(
+            v.shift[0], early.arrival, early.start, early.departure, v.shift[0], True
+        )
     if not early.feasible:
         return early  # leaving as early as possible is the best chance of feasibility
     candidates = {v.shift[0]}
@@ -143,8 +145,9 @@ def schedule_route(
         visit = problem.visits[idx]
         offset += int(problem.duration[here, visit.location])
         for lo, hi in visit.windows:
-            candidates.update(t for t in (lo - offset, hi - offset)
-                              if v.shift[0] < t <= v.shift[1])
+            candidates.update(
+                t for t in (lo - offset, hi - offset) if v.shift[0] < t <= v.shift[1]
+            )
         offset += visit.service
         here = visit.location
     best = early

@@ -4,7 +4,8 @@ A rerun of an unchanged scenario with unchanged solver settings reuses the plans
 before instead of searching again (the search under a time limit is the slow stage).
 The key covers the whole routing problem (matrices, visits, requests, vehicles), the
 solve parameters (including the starting plan), the backend, the package version and a
-digest of the package's source code, so any change re-solves. Cached plans are still re-checked by the feasibility checker.
+digest of the package's source code, so any change re-solves. Cached plans are still
+re-checked by the feasibility checker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._cache import atomic_write_text, cache_dir
-from .constants import VERSION as _version
+from .constants import VERSION
 from .plan import Plan, RoutePlan
 
 if TYPE_CHECKING:
@@ -45,13 +46,32 @@ def plan_key(problem: RoutingProblem, params: SolveParams, backend: str) -> str:
     digest = hashlib.sha256()
     digest.update(problem.distance.tobytes())
     digest.update(problem.duration.tobytes())
-    digest.update(repr((problem.visits, problem.requests, problem.vehicles,
-                        problem.dimensions, problem.location_ids)).encode())
+    digest.update(
+        repr(
+            (
+                problem.visits,
+                problem.requests,
+                problem.vehicles,
+                problem.dimensions,
+                problem.location_ids,
+            )
+        ).encode()
+    )
     initial = params.initial
-    digest.update(repr((params.time_limit_s, params.seed, params.solution_limit,
-                        params.first_solution, backend, _version, code_fingerprint(),
-                        None if initial is None else (initial.routes, initial.unserved)
-                        )).encode())
+    digest.update(
+        repr(
+            (
+                params.time_limit_s,
+                params.seed,
+                params.solution_limit,
+                params.first_solution,
+                backend,
+                VERSION,
+                code_fingerprint(),
+                None if initial is None else (initial.routes, initial.unserved),
+            )
+        ).encode()
+    )
     return digest.hexdigest()[:32]
 
 
@@ -64,10 +84,16 @@ def load_plan(key: str) -> Plan | None:
     path = _path(key)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        routes = tuple(RoutePlan(int(r["vehicle"]), tuple(int(v) for v in r["visits"]))
-                       for r in data["routes"])
-        return Plan(routes, tuple(int(u) for u in data["unserved"]),
-                    str(data["backend"]), float(data["wall_time_s"]))
+        routes = tuple(
+            RoutePlan(int(r["vehicle"]), tuple(int(v) for v in r["visits"]))
+            for r in data["routes"]
+        )
+        return Plan(
+            routes,
+            tuple(int(u) for u in data["unserved"]),
+            str(data["backend"]),
+            float(data["wall_time_s"]),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -75,7 +101,9 @@ def load_plan(key: str) -> Plan | None:
 def store_plan(key: str, plan: Plan) -> None:
     """Write ``plan`` under ``key`` atomically (errors are logged, not raised)."""
     data = {
-        "routes": [{"vehicle": r.vehicle, "visits": list(r.visits)} for r in plan.routes],
+        "routes": [
+            {"vehicle": r.vehicle, "visits": list(r.visits)} for r in plan.routes
+        ],
         "unserved": list(plan.unserved),
         "backend": plan.backend,
         "wall_time_s": plan.wall_time_s,

@@ -9,8 +9,8 @@ Model
 - *Locations* index an integer distance matrix (metres, or the instance's unit) and an
   integer duration matrix (seconds, or the instance's unit).
 - *Requests* are orders. A request is either a **shipment** (a pickup visit, then a
-  delivery visit on the same vehicle) or a **depot delivery** (one delivery visit, loaded
-  at the vehicle's start). A problem holds one kind only.
+  delivery visit on the same vehicle) or a **depot delivery** (one delivery visit,
+  loaded at the vehicle's start). A problem holds one kind only.
 - *Visits* are the stops to make: location, service time, one or more time windows.
 - *Vehicles* each have a start and an end location, a shift window, a maximum route
   duration, a capacity per dimension and integer cost coefficients (fixed, per distance
@@ -155,7 +155,10 @@ class RoutingProblem:
     def __post_init__(self) -> None:
         n = self.distance.shape[0]
         if self.distance.shape != (n, n) or self.duration.shape != (n, n):
-            msg = f"distance and duration must be square and equal; got {self.distance.shape} and {self.duration.shape}"
+            msg = (
+                "distance and duration must be square and equal; "
+                f"got {self.distance.shape} and {self.duration.shape}"
+            )
             raise ValueError(msg)
         if not np.issubdtype(self.distance.dtype, np.integer) or not np.issubdtype(
             self.duration.dtype, np.integer

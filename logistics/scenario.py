@@ -1,10 +1,10 @@
 """Scenario files: the validated boundary of the pipeline.
 
-A scenario describes a producer collective's delivery day: producers (farms) with their
-own vehicles, delivery points with time windows, orders, vehicle types, the pooled fleet,
-the road-network source and solver settings. It is read from YAML (bulk tables may be CSV
-files that the YAML names) and validated with pydantic; every problem found is reported
-at once, each naming the file, the field path, the value and the rule.
+A scenario describes a producer collective's delivery day: producers (farms) with
+their own vehicles, delivery points with time windows, orders, vehicle types, the pooled
+fleet, the road-network source and solver settings. It is read from YAML (bulk tables
+may be CSV files that the YAML names) and validated with pydantic; every problem found
+is reported at once, each naming the file, the field path, the value and the rule.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import csv
 import json
 import re
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -106,8 +107,8 @@ class TimeWindow(BaseModel):
     def _ends_after_start(self) -> TimeWindow:
         if self.end <= self.start:
             msg = (
-                f"window ends ({format_time_of_day(self.end)}) before or when it starts "
-                f"({format_time_of_day(self.start)}); end must be after start"
+                f"window ends ({format_time_of_day(self.end)}) before or when it "
+                f"starts ({format_time_of_day(self.start)}); end must be after start"
             )
             raise ValueError(msg)
         return self
@@ -152,7 +153,9 @@ class VehicleType(BaseModel):
     )
     emission_class: str | None = Field(
         default=None,
-        description="Vehicle class of the emission factor table (see docs/emissions.md).",
+        description=(
+            "Vehicle class of the emission factor table (see docs/emissions.md)."
+        ),
     )
 
 
@@ -201,7 +204,7 @@ class DeliveryPoint(BaseModel):
     @model_validator(mode="after")
     def _windows_disjoint(self) -> DeliveryPoint:
         ordered = sorted(self.time_windows, key=lambda w: w.start)
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in pairwise(ordered):
             if later.start < earlier.end:
                 msg = (
                     "time windows overlap "
@@ -270,7 +273,9 @@ class NetworkSettings(BaseModel):
     margin_km: float = Field(default=5.0, ge=0, le=100)
     geodesic_fallback: bool = Field(
         default=True,
-        description="Use the labelled geodesic estimate when no road source is reachable.",
+        description=(
+            "Use the labelled geodesic estimate when no road source is reachable."
+        ),
     )
     detour_factor: float = Field(default=1.3, ge=1.0, le=3.0)
     speed_kmh: float = Field(default=40.0, gt=0, le=130)
@@ -357,7 +362,11 @@ class Scenario(BaseModel):
 
     def site_coordinates(self) -> dict[str, tuple[float, float]]:
         """Return ``{site id: (lat, lon)}`` for producers, delivery points and hubs."""
-        sites = [*self.producers, *self.delivery_points, *self.hubs]
+        sites: list[Producer | DeliveryPoint | Hub] = [
+            *self.producers,
+            *self.delivery_points,
+            *self.hubs,
+        ]
         return {s.id: (s.lat, s.lon) for s in sites}
 
     @property
@@ -371,7 +380,7 @@ def _duplicates(ids: list[str]) -> list[str]:
 
 
 def _reference_problems(s: Scenario) -> list[str]:
-    """List broken cross-references, one message per problem, each with its field path."""
+    """List broken cross-references, one message per problem, with its field path."""
     problems: list[str] = []
     types = {t.id: t for t in s.vehicle_types}
     producers = {p.id for p in s.producers}
@@ -445,8 +454,9 @@ def _factor_problems(s: Scenario) -> list[str]:
             and t.emission_class not in table.vehicle_classes
         ):
             problems.append(
-                f"vehicle_types[{i}] (id {t.id!r}).emission_class: {t.emission_class!r} "
-                f"is not a vehicle class of the factor table; choose one of {known}"
+                f"vehicle_types[{i}] (id {t.id!r}).emission_class: "
+                f"{t.emission_class!r} is not a vehicle class of the factor table; "
+                f"choose one of {known}"
             )
     return problems
 
@@ -459,8 +469,8 @@ def _fleet_problems(
         for j, entry in enumerate(p.vehicles):
             if entry.type not in types:
                 problems.append(
-                    f"producers[{i}] (id {p.id!r}).vehicles[{j}].type: {entry.type!r} is "
-                    "not a known vehicle type id"
+                    f"producers[{i}] (id {p.id!r}).vehicles[{j}].type: "
+                    f"{entry.type!r} is not a known vehicle type id"
                 )
     for j, v in enumerate(s.pooled_fleet.vehicles):
         where = f"pooled_fleet.vehicles[{j}]"

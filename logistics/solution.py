@@ -223,16 +223,17 @@ def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> 
             shown = ", ".join(
                 f"{format_time_of_day(a)}-{format_time_of_day(b)}" for a, b in windows
             )
+            site = problem.location_ids[problem.visits[req.delivery].location]
             last_problem = (
-                f"vehicle {v.id} cannot reach {problem.location_ids[problem.visits[req.delivery].location]}"
+                f"vehicle {v.id} cannot reach {site}"
                 f" within its windows ({shown}) after collecting at the farm "
                 f"(earliest arrival {format_time_of_day(int(sched.arrival[-1]))})"
             )
             continue
         if sched.duration > v.max_duration:
             last_problem = (
-                f"a round trip by vehicle {v.id} lasts {sched.duration / 3600:.1f} h, above "
-                f"the {v.max_duration / 3600:g} h maximum route duration"
+                f"a round trip by vehicle {v.id} lasts {sched.duration / 3600:.1f} h, "
+                f"above the {v.max_duration / 3600:g} h maximum route duration"
             )
             continue
         return (

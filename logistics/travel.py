@@ -1,10 +1,11 @@
-"""Scenario -> travel matrix: picks the network source and applies the labelled fallback.
+"""Scenario -> travel matrix: pick the network source, apply the labelled fallback.
 
 The scenario names its network source. An OSM file is looked up next to the scenario,
-then in the ``osm_dirs`` given by ``--osm-dir`` or ``LOGISTICS_OSM_DIR``. A download uses
-OSMnx for the sites' bounding box plus a margin. The geodesic estimate (great-circle x
-detour factor at an average speed) is used when the scenario asks for it, or as the
-labelled last resort when no road source is reachable and the scenario allows it.
+then in the ``osm_dirs`` given by ``--osm-dir`` or ``LOGISTICS_OSM_DIR``. A download
+uses OSMnx for the sites' bounding box plus a margin. The geodesic estimate
+(great-circle x detour factor at an average speed) is used when the scenario asks for
+it, or as the labelled last resort when no road source is reachable and the scenario
+allows it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class NetworkInfo:
     edges: int
     fallback_reason: str = ""
     snap_distance_m: Mapping[str, float] = field(default_factory=dict)
-    """Distance from each site to the road node it was snapped to (empty if geodesic)."""
+    """Distance from each site to the road node it snapped to (empty if geodesic)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,12 @@ def build_travel(
                 for sid, d in zip(ids, matrix.snap_distance_m, strict=True)
             }
             info = NetworkInfo(
-                network.source, network.kind, network.n_nodes, network.n_edges, "", snaps
+                network.source,
+                network.kind,
+                network.n_nodes,
+                network.n_edges,
+                "",
+                snaps,
             )
             return TravelData(matrix, info)
         except SnappingError:

@@ -176,7 +176,7 @@ def test_chilled_order_in_ambient_van_is_rejected(
 
 
 def test_solver_output_passes_the_checker(three_farms, three_farms_matrix) -> None:
-    """What the separate strategy reports is feasible and explains its unserved order."""
+    """The separate strategy's output is feasible and explains its unserved order."""
     solution = solve_separate(three_farms, three_farms_matrix)
     assert check_solution(three_farms, three_farms_matrix, solution) == []
     assert [u.order for u in solution.unserved] == ["o4"]

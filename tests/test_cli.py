@@ -17,7 +17,8 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
     path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
     out = capsys.readouterr().out
-    assert "separate vs pooled" in out and "Saved by pooling" in out
+    assert "separate vs pooled" in out
+    assert "Saved by pooling" in out
     assert (tmp_path / "out" / "report.json").is_file()
 
 
@@ -29,7 +30,8 @@ def test_bad_scenario_exits_2_with_message_not_traceback(tmp_path, capsys) -> No
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "orders[0].kg (id 'o1'): value -1" in err and "Traceback" not in err
+    assert "orders[0].kg (id 'o1'): value -1" in err
+    assert "Traceback" not in err
     assert main(["run", str(path), "-q"]) == 2
 
 
@@ -52,4 +54,5 @@ def test_missing_osm_file_is_a_clear_error(tmp_path, capsys) -> None:
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     assert main(["run", str(path), "-q", "--osm-dir", str(tmp_path / "osm")]) == 2
     err = capsys.readouterr().err
-    assert "nowhere.osm.bz2" in err and str(tmp_path) in err
+    assert "nowhere.osm.bz2" in err
+    assert str(tmp_path) in err

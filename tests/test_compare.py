@@ -1,4 +1,4 @@
-"""Separate vs pooled: pooled never worse, every order served or listed with a reason."""
+"""Separate vs pooled: pooled never worse, every order served or listed with reason."""
 
 from __future__ import annotations
 
@@ -18,13 +18,14 @@ from .conftest import tiny_raw
 def test_pooled_serves_the_chilled_order_separate_cannot(
     three_farms, three_farms_matrix
 ) -> None:
-    """The refrigerated van of p2 carries p0's chilled order once vehicles are shared."""
+    """p2's refrigerated van carries p0's chilled order once vehicles are shared."""
     separate = solve_separate(three_farms, three_farms_matrix)
     pooled = solve_pooled(three_farms, three_farms_matrix, initial=separate)
     assert pooled.unserved == ()
     assert pooled.objective <= separate.objective
     carriers = [r for r in pooled.routes if "o4" in r.orders]
-    assert carriers and carriers[0].vehicle_type == "reefer"
+    assert carriers
+    assert carriers[0].vehicle_type == "reefer"
 
 
 def test_compare_reports_savings_consistent_with_accounts(
@@ -98,7 +99,9 @@ def test_pooled_objective_never_exceeds_separate(data) -> None:  # type: ignore[
     assert pooled.objective <= separate.objective + 1e-6
 
 
-def test_rerun_reuses_cached_plans(three_farms, three_farms_matrix, monkeypatch) -> None:
+def test_rerun_reuses_cached_plans(
+    three_farms, three_farms_matrix, monkeypatch
+) -> None:
     """A second identical run takes its plans from the cache: no solver is called."""
     first = solve_separate(three_farms, three_farms_matrix, use_cache=True)
 

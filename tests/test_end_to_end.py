@@ -40,7 +40,7 @@ def test_melun_runs_on_the_real_road_network(melun_comparison) -> None:
 
 
 def test_melun_plans_are_feasible_and_pooled_is_not_worse(melun_comparison) -> None:
-    """Both plans pass the checker; pooled objective <= separate; all orders accounted."""
+    """Both plans pass the checker; pooled objective <= separate; all orders counted."""
     scenario, travel, result = melun_comparison
     for strategy in (result.separate, result.pooled):
         solution = strategy.solution
@@ -49,7 +49,8 @@ def test_melun_plans_are_feasible_and_pooled_is_not_worse(melun_comparison) -> N
         listed = {u.order for u in solution.unserved}
         assert served | listed == {o.id for o in scenario.orders}
     assert result.pooled.solution.objective <= result.separate.solution.objective + 1e-6
-    # Road distances are longer than straight lines: every route is >= its crow-fly legs.
+    # Road distances are longer than straight lines: every route is >= its crow-fly
+    # legs.
     for route in result.pooled.solution.routes:
         assert route.distance_km > 0
 
@@ -76,5 +77,6 @@ def test_cli_writes_reports_for_melun(tmp_path, monkeypatch, capsys) -> None:
     assert report["network"]["kind"] == "osm_file"
     assert report["network"]["nodes"] > 2000
     snaps = report["network"]["snap_distance_m"]
-    assert set(snaps) >= {"p_voisenon"} and 0 <= report["network"]["max_snap_distance_m"] < 300
+    assert set(snaps) >= {"p_voisenon"}
+    assert 0 <= report["network"]["max_snap_distance_m"] < 300
     assert "melun" in capsys.readouterr().out

@@ -141,6 +141,7 @@ def test_cache_round_trip_gives_an_equal_network(
     require_osm()
     built = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
     assert list((tmp_path / "cache" / "networks").glob("melun.osm.bz2.*.npz"))
+
     def no_parsing(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the cached network was parsed again")
 

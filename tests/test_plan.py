@@ -10,7 +10,9 @@ from logistics.plan import _forward, schedule_route
 from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 
 
-def _line_problem(windows: list[tuple[tuple[int, int], ...]], gap: int = 10) -> RoutingProblem:
+def _line_problem(
+    windows: list[tuple[tuple[int, int], ...]], gap: int = 10
+) -> RoutingProblem:
     """Depot at 0 then one visit per location 1..n on a line, ``gap`` apart."""
     n = len(windows) + 1
     pos = np.arange(n) * gap
@@ -42,10 +44,15 @@ def test_no_waiting_route_departs_just_in_time() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 80), st.booleans()),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 400), st.integers(1, 80), st.booleans()),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_schedule_is_as_short_as_any_departure(spec) -> None:  # type: ignore[no-untyped-def]
-    """No departure time, tried one by one, gives a feasible schedule that is shorter."""
+    """No departure time, tried one by one, gives a shorter feasible schedule."""
     windows = []
     for lo, width, second in spec:
         w = ((lo, lo + width),)
@@ -56,10 +63,12 @@ def test_schedule_is_as_short_as_any_departure(spec) -> None:  # type: ignore[no
     visits = tuple(range(len(windows)))
     best = schedule_route(problem, 0, visits)
     brute = [
-        s.duration for t in range(0, 700)
+        s.duration
+        for t in range(0, 700)
         if (s := _forward(problem, 0, visits, t)).feasible
     ]
     if not brute:
         assert not best.feasible
     else:
-        assert best.feasible and best.duration == min(brute)
+        assert best.feasible
+        assert best.duration == min(brute)

@@ -11,7 +11,9 @@ from logistics.scenario import parse_scenario
 from .conftest import tiny_raw
 
 
-def test_every_order_becomes_a_farm_to_point_shipment(three_farms, three_farms_matrix) -> None:
+def test_every_order_becomes_a_farm_to_point_shipment(
+    three_farms, three_farms_matrix
+) -> None:
     """One pickup at the producer's farm and one delivery at the point per order."""
     problem = build_problem(three_farms, three_farms_matrix, pooled=True)
     assert len(problem.requests) == len(three_farms.orders)
@@ -25,19 +27,24 @@ def test_every_order_becomes_a_farm_to_point_shipment(three_farms, three_farms_m
     assert d2.windows == ((7 * 3600, 9 * 3600), (14 * 3600, 15 * 3600))
 
 
-def test_chilled_orders_only_allow_refrigerated_vehicles(three_farms, three_farms_matrix) -> None:
+def test_chilled_orders_only_allow_refrigerated_vehicles(
+    three_farms, three_farms_matrix
+) -> None:
     """Chilled requests list the reefer; separate p0 has none, so its list is empty."""
     pooled = build_problem(three_farms, three_farms_matrix, pooled=True)
     chilled = pooled.requests[pooled.request_index("o4")]
     assert [pooled.vehicles[k].id for k in chilled.allowed_vehicles] == ["p2-reefer-1"]
-    alone = build_problem(three_farms, three_farms_matrix, pooled=False, producers=["p0"])
+    alone = build_problem(
+        three_farms, three_farms_matrix, pooled=False, producers=["p0"]
+    )
     assert alone.requests[alone.request_index("o4")].allowed_vehicles == ()
 
 
 def test_subset_keeps_only_its_producers(three_farms, three_farms_matrix) -> None:
     """A coalition problem has its producers' orders and vehicles only."""
-    problem = build_problem(three_farms, three_farms_matrix, pooled=True,
-                            producers=["p1", "p2"])
+    problem = build_problem(
+        three_farms, three_farms_matrix, pooled=True, producers=["p1", "p2"]
+    )
     assert {r.group for r in problem.requests} == {"p1", "p2"}
     assert {v.owner for v in problem.vehicles} == {"p1", "p2"}
 
@@ -60,7 +67,9 @@ def test_vehicle_ids_are_stable_between_strategies(three_farms) -> None:
         ("time", (0, 0, 1)),
     ],
 )
-def test_objective_choice_sets_vehicle_coefficients(three_farms_matrix, objective, expected) -> None:
+def test_objective_choice_sets_vehicle_coefficients(
+    three_farms_matrix, objective, expected
+) -> None:
     """Cost, cost plus a carbon price, distance or time become integer coefficients."""
     raw = tiny_raw()
     raw["solver"] = {"objective": objective, "carbon_price_eur_per_t": 1000}

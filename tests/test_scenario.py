@@ -53,7 +53,8 @@ def test_shipped_scenarios_are_valid(name: str) -> None:
         ),
         (
             lambda r: r["producers"][1].update(lat=123.0),
-            r"producers\[1\]\.lat \(id 'p1'\): value 123\.0: .*less than or equal to 90",
+            r"producers\[1\]\.lat \(id 'p1'\): value 123\.0: "
+            r".*less than or equal to 90",
         ),
         (
             lambda r: r["delivery_points"][0].update(time_windows=[["10:00", "08:00"]]),
@@ -72,7 +73,8 @@ def test_shipped_scenarios_are_valid(name: str) -> None:
                 r["vehicle_types"].pop(1)
                 and [p.update(vehicles=[{"type": "van"}]) for p in r["producers"]]
             ),
-            r"orders\[3\] \(id 'o4'\)\.temperature: 'chilled' but no vehicle .* refrigerated",
+            r"orders\[3\] \(id 'o4'\)\.temperature: 'chilled' but no vehicle "
+            r".* refrigerated",
         ),
         (
             lambda r: r["producers"][0].update(vehicles=[{"type": "truck"}]),

@@ -2,22 +2,23 @@
 
 ``report.json`` keys
 --------------------
-``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``, ``fallback_reason``,
-``max_snap_distance_m``, ``snap_distance_m`` (per site)}; ``strategies.separate``
-and ``strategies.pooled``, each with ``distance_km``, ``duration_h``, ``cost_eur``,
-``co2e_kg``, ``vehicles_used``, ``orders_served``, ``orders_unserved`` (list of {``order``,
-``producer``, ``reason``}), ``objective``, ``backend`` and ``routes`` (list of {``vehicle``,
-``vehicle_type``, ``owner``, ``distance_km``, ``duration_h``, ``cost_eur``, ``co2e_kg``,
-``stops``: list of {``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
+``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``,
+``fallback_reason``, ``max_snap_distance_m``, ``snap_distance_m`` (per site)};
+``strategies.separate`` and ``strategies.pooled``, each with ``distance_km``,
+``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``orders_served``,
+``orders_unserved`` (list of {``order``, ``producer``, ``reason``}), ``objective``,
+``backend`` and ``routes`` (list of {``vehicle``, ``vehicle_type``, ``owner``,
+``distance_km``, ``duration_h``, ``cost_eur``, ``co2e_kg``, ``stops``: list of
+{``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
 ``load_kg``, ``load_crates``}}); ``savings`` with ``distance_km``, ``distance_pct``,
 ``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``,
 ``vehicles_used``, ``co2e_from_fewer_km_kg``, ``co2e_from_intensity_kg``.
 
 Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indicators``
 (``tonne_km``, ``load_factor``, ``empty_running_share``, ``co2e_g_per_kg_delivered``,
-``cost_eur_per_kg_delivered``, ``delivered_kg``), ``strategies.<name>.producers`` (ISO 14083
-allocation per producer: ``cost_eur``, ``co2e_kg``, ``delivered_kg``, ``tonne_km_sfd``,
-g CO2e and EUR per kg delivered) and ``producer_savings``.
+``cost_eur_per_kg_delivered``, ``delivered_kg``), ``strategies.<name>.producers``
+(ISO 14083 allocation per producer: ``cost_eur``, ``co2e_kg``, ``delivered_kg``,
+``tonne_km_sfd``, g CO2e and EUR per kg delivered) and ``producer_savings``.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ _INDICATORS = (
 
 
 def indicator_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
-    """Return (indicator, separate, pooled, change) rows for the efficiency indicators."""
+    """Return (indicator, separate, pooled, change) rows for efficiency indicators."""
     sep, poo = comparison.separate.account, comparison.pooled.account
     rows = []
     for label, key, fmt in _INDICATORS:
@@ -73,7 +73,10 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
 
 
 def producer_table(comparison: Comparison) -> Table:
-    """Return a rich table of each producer's allocated cost and CO2e (ISO 14083 rule)."""
+    """Return a rich table of each producer's allocated cost and CO2e.
+
+    The allocation follows the ISO 14083 rule.
+    """
     from rich.table import Table
 
     table = Table(

@@ -153,9 +153,7 @@ def _solve_with(name: str, problem: RoutingProblem, params: SolveParams) -> Plan
     return get_solver(name).solve(problem, params)
 
 
-def _race(
-    problem: RoutingProblem, entries: list[tuple[str, str, SolveParams]]
-) -> Plan:
+def _race(problem: RoutingProblem, entries: list[tuple[str, str, SolveParams]]) -> Plan:
     """Run every search in its own process and keep the best checked plan.
 
     Each search gets the full time limit. Plans failing

@@ -4,9 +4,9 @@ Builds a ``pywrapcp.RoutingModel`` from a :class:`~logistics.problem.RoutingProb
 one start and one end node per vehicle, one node per visit; transit matrices registered
 in C++ (``RegisterTransitMatrix``) rather than Python callbacks, which the search would
 call millions of times; a time dimension with several windows per visit (the gaps are
-removed from the cumul variable's domain), service times, shift windows and maximum route
-duration; one capacity dimension per problem dimension; pickup-and-delivery pairs on the
-same vehicle, pickup first; allowed vehicles per request; fixed, per-distance and
+removed from the cumul variable's domain), service times, shift windows and maximum
+route duration; one capacity dimension per problem dimension; pickup-and-delivery pairs
+on the same vehicle, pickup first; allowed vehicles per request; fixed, per-distance and
 per-duration (span) costs per vehicle; every request optional with its penalty.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,7 +39,8 @@ _FIRST_SOLUTION = {
 }
 
 
-def _import_ortools():  # type: ignore[no-untyped-def]
+def _import_ortools() -> tuple[ModuleType, ModuleType]:
+    """Import OR-Tools on use; a missing install raises BackendUnavailableError."""
     try:
         from ortools.constraint_solver import pywrapcp, routing_enums_pb2
     except ImportError as exc:  # pragma: no cover - ortools is a core dependency
@@ -64,7 +66,9 @@ class _Model:
         node_loc[starts] = [v.start for v in problem.vehicles]
         node_loc[ends] = [v.end for v in problem.vehicles]
         self.node_loc = node_loc
-        self.manager = pywrapcp.RoutingIndexManager(self.n_nodes, n_vehicles, starts, ends)
+        self.manager = pywrapcp.RoutingIndexManager(
+            self.n_nodes, n_vehicles, starts, ends
+        )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._add_costs()
         self._add_time()
@@ -100,15 +104,23 @@ class _Model:
             cumul = self.time.CumulVar(manager.NodeToIndex(idx))
             lo, hi = visit.windows[0][0], visit.windows[-1][1]
             cumul.SetRange(int(lo), int(min(hi, horizon)))
-            for (_, gap_lo), (gap_hi, _) in zip(visit.windows, visit.windows[1:], strict=False):
+            for (_, gap_lo), (gap_hi, _) in zip(
+                visit.windows, visit.windows[1:], strict=False
+            ):
                 if gap_hi - gap_lo > 1:
                     cumul.RemoveInterval(int(gap_lo + 1), int(gap_hi - 1))
         for k, v in enumerate(p.vehicles):
-            self.time.CumulVar(routing.Start(k)).SetRange(int(v.shift[0]), int(v.shift[1]))
-            self.time.CumulVar(routing.End(k)).SetRange(int(v.shift[0]), int(v.shift[1]))
+            self.time.CumulVar(routing.Start(k)).SetRange(
+                int(v.shift[0]), int(v.shift[1])
+            )
+            self.time.CumulVar(routing.End(k)).SetRange(
+                int(v.shift[0]), int(v.shift[1])
+            )
             self.time.SetSpanUpperBoundForVehicle(int(v.max_duration), k)
             self.time.SetSpanCostCoefficientForVehicle(int(v.duration_cost), k)
-            routing.AddVariableMaximizedByFinalizer(self.time.CumulVar(routing.Start(k)))
+            routing.AddVariableMaximizedByFinalizer(
+                self.time.CumulVar(routing.Start(k))
+            )
             routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(k)))
 
     def _add_capacities(self) -> None:
@@ -156,7 +168,7 @@ class _Model:
 
     # -- conversion ------------------------------------------------------------------
     def routes_as_nodes(self, plan: Plan) -> list[list[int]]:
-        """Turn a plan into OR-Tools' per-vehicle node lists (for a starting solution)."""
+        """Turn a plan into OR-Tools' per-vehicle node lists (a starting solution)."""
         routes: list[list[int]] = [[] for _ in self.problem.vehicles]
         for route in plan.routes:
             routes[route.vehicle] = list(route.visits)
@@ -175,7 +187,9 @@ class _Model:
             if visits:
                 routes.append(RoutePlan(k, tuple(visits)))
                 served.update(self.problem.visits[v].request for v in visits)
-        unserved = tuple(i for i in range(len(self.problem.requests)) if i not in served)
+        unserved = tuple(
+            i for i in range(len(self.problem.requests)) if i not in served
+        )
         return Plan(tuple(routes), unserved, backend, wall_time_s)
 
 
@@ -234,9 +248,13 @@ class OrToolsSolver:
                 model.routes_as_nodes(params.initial), True
             )
             if start is None:
-                logger.warning("initial plan rejected by OR-Tools; solving from scratch")
+                logger.warning(
+                    "initial plan rejected by OR-Tools; solving from scratch"
+                )
             else:
-                assignment = model.routing.SolveFromAssignmentWithParameters(start, search)
+                assignment = model.routing.SolveFromAssignmentWithParameters(
+                    start, search
+                )
         if assignment is None:
             assignment = model.routing.SolveWithParameters(search)
         if assignment is None:

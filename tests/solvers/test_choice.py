@@ -186,11 +186,12 @@ def test_single_backend_with_a_start_also_searches_from_scratch() -> None:
 
     from logistics.checker import check_plan
     from logistics.plan import Plan, RoutePlan
-    from logistics.solvers import _race_entries, _candidates
+    from logistics.solvers import _candidates, _race_entries
     from logistics.solvers import solve as auto_solve
 
-    base = grid_problem([(0, 0), (3, 1), (4, 5), (-2, 4)], [1, 1, 1], capacity=10,
-                        n_vehicles=2)
+    base = grid_problem(
+        [(0, 0), (3, 1), (4, 5), (-2, 4)], [1, 1, 1], capacity=10, n_vehicles=2
+    )
     visits = list(base.visits)
     visits[0] = dc_replace(visits[0], windows=((0, 100), (200, 300)))
     problem = dc_replace(base, visits=tuple(visits), _by_id={})

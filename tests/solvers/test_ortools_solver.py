@@ -126,8 +126,14 @@ def test_impossible_shipment_is_unserved_not_a_failure() -> None:
     visits = list(base.visits)
     visits[0] = Visit(visits[0].location, 0, "pickup", 0, ((500, 600),))
     visits[1] = Visit(visits[1].location, 0, "delivery", 0, ((0, 100),))
-    problem = RoutingProblem(base.distance, base.duration, tuple(visits), base.requests,
-                             base.vehicles, name="impossible")
+    problem = RoutingProblem(
+        base.distance,
+        base.duration,
+        tuple(visits),
+        base.requests,
+        base.vehicles,
+        name="impossible",
+    )
     plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=1))
     assert plan.unserved == (0,)
     assert check_plan(problem, plan) == []
