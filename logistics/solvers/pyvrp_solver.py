@@ -40,7 +40,7 @@ import numpy as np
 
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
-from ..plan import Plan, RoutePlan, evaluate
+from ..plan import Plan, RoutePlan, evaluate, schedule_route
 
 if TYPE_CHECKING:
     from ..problem import Request, RoutingProblem
@@ -188,8 +188,11 @@ def _add_request(
     locations: list[Any],
     r: Request,
     demand: list[int],
+    required: bool,
 ) -> None:
-    """Add one request as an optional client or shipment whose prize is its penalty."""
+    """Add one request as a client or shipment: required, or optional with its
+    penalty as prize."""
+    prize = 0 if required else int(r.penalty)
     drop = problem.visits[r.delivery]
     if r.pickup is None:
         model.add_client(
@@ -199,8 +202,8 @@ def _add_request(
             service_duration=int(drop.service),
             tw_early=int(drop.windows[0][0]),
             tw_late=int(drop.windows[0][1]),
-            prize=int(r.penalty),
-            required=False,
+            prize=prize,
+            required=required,
             name=r.id,
         )
         return
@@ -215,14 +218,34 @@ def _add_request(
         delivery_tw_late=int(drop.windows[0][1]),
         delivery_service_duration=int(drop.service),
         amount=demand,
-        prize=int(r.penalty),
-        required=False,
+        prize=prize,
+        required=required,
         name=r.id,
     )
 
 
-def _build(problem: RoutingProblem) -> _Mapping:
-    """Translate ``problem`` into PyVRP data (see the module docstring)."""
+def _servable_alone(problem: RoutingProblem, r: Request) -> bool:
+    """Whether some allowed vehicle can serve ``r`` on a route of its own."""
+    alone = (r.delivery,) if r.pickup is None else (r.pickup, r.delivery)
+    candidates = r.allowed_vehicles
+    if candidates is None:
+        candidates = tuple(range(len(problem.vehicles)))
+    for k in candidates:
+        v = problem.vehicles[k]
+        if any(d > c for d, c in zip(r.demand, v.capacity, strict=True)):
+            continue
+        sched = schedule_route(problem, k, alone)
+        if sched.feasible and sched.duration <= v.max_duration:
+            return True
+    return False
+
+
+def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
+    """Translate ``problem`` into PyVRP data (see the module docstring).
+
+    With ``required``, every request that some vehicle could serve alone is required
+    (the others are left out, unserved); otherwise every request is optional.
+    """
     pyvrp = _import_pyvrp()
     model = pyvrp.Model()
     n_locations = problem.distance.shape[0]
@@ -238,10 +261,10 @@ def _build(problem: RoutingProblem) -> _Mapping:
     shipments: list[int] = []
     left_out: list[int] = []
     for r_idx, r in enumerate(problem.requests):
-        if _hopeless(problem, r):
+        if _hopeless(problem, r) or (required and not _servable_alone(problem, r)):
             left_out.append(r_idx)
             continue
-        _add_request(model, problem, locations, r, _demand(r, sets))
+        _add_request(model, problem, locations, r, _demand(r, sets), required)
         if r.pickup is None:
             clients.append(r.delivery)
         else:
@@ -436,38 +459,30 @@ class PyVrpSolver:
             When PyVRP's best solution is infeasible or fails
             :func:`~logistics.checker.check_plan`.
         """
-        pyvrp = _import_pyvrp()
         t0 = time.perf_counter()
         missing = self.unsupported(problem)
         if missing:
             msg = f"solver backend 'pyvrp' does not support {', '.join(missing)}"
             raise BackendUnavailableError(msg)
-        mapping = _build(problem) if problem.vehicles else None
-        if mapping is None or not (mapping.clients or mapping.shipments):
+        if not problem.vehicles:
             return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
-        remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
-        stop = pyvrp.stop.MaxRuntime(remaining)
-        if params.solution_limit is not None:
-            stop = pyvrp.stop.MultipleCriteria(
-                [stop, pyvrp.stop.MaxIterations(params.solution_limit)]
+        # First every servable request required, with PyVRP's default penalties: that
+        # is how PyVRP searches best (optional requests with huge prizes slow it down).
+        # Only when the fleet cannot take them all together, search again with
+        # optional requests (the budget is then spent twice).
+        mapping = _build(problem, required=True)
+        if not (mapping.clients or mapping.shipments):
+            return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
+        result = self._run(problem, mapping, params, t0, None)
+        if not result.is_feasible():
+            logger.info(
+                "PyVRP: the requests of %r do not all fit together; searching again "
+                "with optional requests",
+                problem.name,
             )
-        initial = None
-        if params.initial is not None and params.initial.routes:
-            initial = _initial_solution(problem, mapping, params.initial)
-        with warnings.catch_warnings():
-            # Requests that cannot all be served together push PyVRP's penalties to
-            # their bound; with optional requests that is expected, and the result
-            # is checked below anyway.
-            warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-            result = pyvrp.solve(
-                mapping.data,
-                stop,
-                seed=params.seed,
-                collect_stats=False,
-                display=False,
-                params=_search_params(problem, mapping),
-                initial_solution=initial,
-            )
+            mapping = _build(problem, required=False)
+            search = _search_params(problem, mapping)
+            result = self._run(problem, mapping, params, time.perf_counter(), search)
         if not result.is_feasible():
             msg = (
                 f"PyVRP found no feasible solution for {problem.name!r} "
@@ -480,6 +495,39 @@ class PyVrpSolver:
         )
         _verify(problem, mapping, plan, int(result.cost()))
         return plan
+
+    def _run(
+        self,
+        problem: RoutingProblem,
+        mapping: _Mapping,
+        params: SolveParams,
+        t0: float,
+        search: Any,
+    ) -> Any:
+        """One PyVRP search on ``mapping`` within the time left since ``t0``."""
+        pyvrp = _import_pyvrp()
+        remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
+        stop = pyvrp.stop.MaxRuntime(remaining)
+        if params.solution_limit is not None:
+            stop = pyvrp.stop.MultipleCriteria(
+                [stop, pyvrp.stop.MaxIterations(params.solution_limit)]
+            )
+        initial = None
+        if params.initial is not None and params.initial.routes:
+            initial = _initial_solution(problem, mapping, params.initial)
+        with warnings.catch_warnings():
+            # Requests that cannot all be served together push PyVRP's penalties to
+            # their bound; that is expected, and the result is checked anyway.
+            warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
+            return pyvrp.solve(
+                mapping.data,
+                stop,
+                seed=params.seed,
+                collect_stats=False,
+                display=False,
+                params=search if search is not None else pyvrp.SolveParams(),
+                initial_solution=initial,
+            )
 
 
 def _verify(problem: RoutingProblem, mapping: _Mapping, plan: Plan, cost: int) -> None:
