@@ -307,7 +307,13 @@ class SolverSettings(BaseModel):
         "local_cheapest_cost_insertion",
         "path_cheapest_arc",
         "automatic",
-    ] = "parallel_cheapest_insertion"
+    ] = Field(
+        default="local_cheapest_insertion",
+        description=(
+            "OR-Tools first-solution strategy (measured best on average: "
+            "benchmarks/results/*insertion*.md)."
+        ),
+    )
     workers: int | None = Field(default=None, ge=1, le=64)
     objective: Literal["cost", "distance", "time", "cost_carbon"] = "cost"
     carbon_price_eur_per_t: float = Field(default=0.0, ge=0, le=10_000)

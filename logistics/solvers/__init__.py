@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
 from ..plan import evaluate
-from .base import SolveParams, Solver
+from .base import FirstSolution, SolveParams, Solver
 from .ortools_solver import OrToolsSolver
 from .pyvrp_solver import PyVrpSolver
 
@@ -136,15 +136,26 @@ def _race_entries(
 ) -> list[tuple[str, str, SolveParams]]:
     """The searches ``auto`` races: (label, backend name, parameters).
 
-    Every supporting backend; when only one supports the problem and the search has a
-    starting plan, the same backend also searches from scratch: a local search started
-    from a given plan can stay in its basin (seen with OR-Tools starting from the
-    separate plan), an insertion start explores elsewhere.
+    Every supporting backend. When only one supports the problem, the spare core runs
+    a second search of that backend: from scratch beside a warm start (a local search
+    started from a given plan can stay in its basin, as OR-Tools did starting from the
+    separate plan), or, for OR-Tools without a start, the other of the two insertion
+    strategies measured best (``benchmarks/results/*insertion*``).
     """
     entries = [(s.name, s.name, params) for s in candidates]
-    if len(entries) == 1 and params.initial is not None:
-        name = candidates[0].name
+    if len(entries) != 1:
+        return entries
+    name = candidates[0].name
+    if params.initial is not None:
         entries.append((f"{name} from scratch", name, replace(params, initial=None)))
+    elif name == "ortools":
+        other: FirstSolution = (
+            "parallel_cheapest_insertion"
+            if params.first_solution != "parallel_cheapest_insertion"
+            else "local_cheapest_insertion"
+        )
+        variant = replace(params, first_solution=other)
+        entries.append((f"ortools {other}", name, variant))
     return entries
 
 

@@ -44,12 +44,14 @@ def test_auto_picks_a_supporting_backend_and_returns_a_checked_plan() -> None:
 
 
 def test_auto_on_several_windows_per_visit_uses_ortools() -> None:
-    """Only OR-Tools handles several windows per visit, so ``auto`` takes it alone."""
+    """Only OR-Tools handles several windows per visit, so ``auto`` uses it alone
+    (two OR-Tools searches on two cores, one per insertion strategy)."""
     problem = _multi_window()
     assert choose_backend(problem).name == "ortools"
     plan = solve(problem, PARAMS)
     assert check_plan(problem, plan) == []
-    assert plan.backend == "ortools (auto)"
+    assert plan.backend.startswith("ortools")
+    assert "pyvrp" not in plan.backend
 
 
 def test_forced_pyvrp_names_backend_and_missing_feature() -> None:
@@ -203,3 +205,19 @@ def test_single_backend_with_a_start_also_searches_from_scratch() -> None:
     plan = auto_solve(problem, params)
     assert check_plan(problem, plan) == []
     assert plan.backend.startswith("ortools")
+
+
+def test_single_ortools_without_start_races_the_other_insertion() -> None:
+    """Without a starting plan, the spare core tries the other insertion strategy."""
+    from logistics.solvers import _candidates, _race_entries
+
+    base = grid_problem([(0, 0), (3, 1), (4, 5)], [1, 1], capacity=10, n_vehicles=1)
+    visits = list(base.visits)
+    visits[0] = replace(visits[0], windows=((0, 100), (200, 300)))
+    problem = replace(base, visits=tuple(visits), _by_id={})
+    entries = _race_entries(_candidates(problem), SolveParams(time_limit_s=1))
+    assert [label for label, _, _ in entries] == [
+        "ortools",
+        "ortools parallel_cheapest_insertion",
+    ]
+    assert entries[0][2].first_solution == "local_cheapest_insertion"
