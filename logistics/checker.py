@@ -122,6 +122,39 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
     return errors
 
 
+def _check_fleet(scenario: Scenario, solution: Solution) -> list[str]:
+    """Each route uses a vehicle of the strategy's fleet, once, from and to its base."""
+    from .problem import scenario_vehicles
+
+    fleet = {
+        v.id: v
+        for v in scenario_vehicles(scenario, pooled=solution.strategy != "separate")
+    }
+    errors = []
+    used = Counter(r.vehicle for r in solution.routes)
+    errors += [f"vehicle {k!r} has {n} routes" for k, n in used.items() if n > 1]
+    for route in solution.routes:
+        vehicle = fleet.get(route.vehicle)
+        if vehicle is None:
+            label = solution_label(route)
+            errors.append(f"{label}: not a vehicle of the {solution.strategy} fleet")
+            continue
+        if route.vehicle_type != vehicle.type:
+            errors.append(
+                f"{solution_label(route)}: reported as type {route.vehicle_type!r}, "
+                f"the scenario says {vehicle.type!r}"
+            )
+        if route.stops and (
+            route.stops[0].site != vehicle.start or route.stops[-1].site != vehicle.end
+        ):
+            errors.append(
+                f"{solution_label(route)}: must start at {vehicle.start} and end at "
+                f"{vehicle.end}; starts at {route.stops[0].site}, ends at "
+                f"{route.stops[-1].site}"
+            )
+    return errors
+
+
 def check_solution(
     scenario: Scenario, matrix: TravelMatrix, solution: Solution
 ) -> list[str]:
@@ -147,6 +180,7 @@ def check_solution(
     errors: list[str] = []
     picked_count: Counter[str] = Counter()
     delivered_count: Counter[str] = Counter()
+    errors += _check_fleet(scenario, solution)
     for route in solution.routes:
         errors += _check_scenario_route(scenario, matrix, route, orders, points, farms)
         for stop in route.stops:

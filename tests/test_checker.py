@@ -197,3 +197,27 @@ def test_problem_checker_catches_missing_and_duplicate_visits() -> None:
     errors = check_plan(problem, plan)
     assert any("visit 1 made 2 times" in e for e in errors)
     assert any("'r2' neither fully served" in e for e in errors)
+
+
+def test_route_must_use_a_fleet_vehicle_from_its_base(
+    three_farms, three_farms_matrix
+) -> None:
+    """A route from the wrong farm, or of an unknown vehicle, is rejected."""
+    spec = [
+        ("p0", "start", None, 0.0),
+        ("p1", "pickup", "o1", 30.0),
+        ("p1", "pickup", "o2", 120.0),
+        ("d2", "delivery", "o2", 30.0),
+        ("d1", "delivery", "o1", 0.0),
+        ("p1", "end", None, 0.0),
+    ]
+    route = _hand_route(three_farms_matrix, spec)
+    errors = check_solution(
+        three_farms, three_farms_matrix, _solution([route], OTHERS_UNSERVED)
+    )
+    assert any("must start at p1 and end at p1; starts at p0" in e for e in errors)
+    ghost = _hand_route(three_farms_matrix, FEASIBLE_P1, vehicle="p1-van-9")
+    errors = check_solution(
+        three_farms, three_farms_matrix, _solution([ghost], OTHERS_UNSERVED)
+    )
+    assert any("not a vehicle of the separate fleet" in e for e in errors)
