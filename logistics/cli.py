@@ -14,7 +14,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from .exceptions import LogisticsError
+from pydantic import ValidationError
+
+from .exceptions import LogisticsError, ScenarioError
+from .scenario import Scenario, SolverSettings
 
 __all__ = ["main"]
 
@@ -48,6 +51,16 @@ def _parser() -> argparse.ArgumentParser:
         "--backend", choices=["auto", "ortools", "pyvrp"], help="Solver backend."
     )
     run.add_argument(
+        "--objective",
+        choices=["cost", "distance", "time", "cost_carbon"],
+        help="What the routing minimises (default: the scenario's, else cost).",
+    )
+    run.add_argument(
+        "--carbon-price",
+        type=float,
+        help="EUR per tonne CO2e added to the cost (implies --objective cost_carbon).",
+    )
+    run.add_argument(
         "--no-cache",
         action="store_true",
         help="Rebuild network and matrix and solve again.",
@@ -71,16 +84,7 @@ def _run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, quiet=args.quiet)
     out = Console()
     scenario = load_scenario(args.scenario)
-    overrides = {}
-    if args.time_limit is not None:
-        overrides["time_limit_s"] = args.time_limit
-    if args.backend is not None:
-        overrides["backend"] = args.backend
-    if overrides:
-        scenario = scenario.model_copy(
-            update={"solver": scenario.solver.model_copy(update=overrides)}
-        )
-        scenario._source = args.scenario.resolve()
+    scenario = _with_solver_overrides(scenario, args)
     with console.status("starting", spinner="dots") as status:
 
         def progress(message: str) -> None:
@@ -123,6 +127,39 @@ def _run(args: argparse.Namespace) -> int:
         files = write_report(comparison, args.out)
         out.print("Wrote " + ", ".join(str(f) for f in files))
     return 0
+
+
+def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """Apply --time-limit, --backend, --objective, --carbon-price (validated)."""
+    overrides: dict[str, object] = {}
+    if args.time_limit is not None:
+        overrides["time_limit_s"] = args.time_limit
+    if args.backend is not None:
+        overrides["backend"] = args.backend
+    if args.objective is not None:
+        overrides["objective"] = args.objective
+    if args.carbon_price is not None:
+        overrides["carbon_price_eur_per_t"] = args.carbon_price
+        overrides.setdefault("objective", "cost_carbon")
+    if not overrides:
+        return scenario
+    raw = {**scenario.solver.model_dump(), **overrides}
+    try:
+        solver = SolverSettings.model_validate(raw)
+    except ValidationError as exc:
+        flags = {
+            "time_limit_s": "--time-limit",
+            "carbon_price_eur_per_t": "--carbon-price",
+        }
+        problems = [
+            f"command line: {flags.get(str(e['loc'][0]), '--' + str(e['loc'][0]))}: "
+            f"value {e['input']!r}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise ScenarioError(problems) from None
+    updated = scenario.model_copy(update={"solver": solver})
+    updated._source = scenario._source
+    return updated
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,3 +56,26 @@ def test_missing_osm_file_is_a_clear_error(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "nowhere.osm.bz2" in err
     assert str(tmp_path) in err
+
+
+def test_carbon_price_flag_sets_the_objective(tmp_path) -> None:
+    """--carbon-price switches to cost + carbon, recorded in report.json."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    out = tmp_path / "out"
+    assert (
+        main(["run", str(path), "--out", str(out), "-q", "--carbon-price", "500"]) == 0
+    )
+    solver = json.loads((out / "report.json").read_text())["solver"]
+    assert solver["objective"] == "cost_carbon"
+    assert solver["carbon_price_eur_per_t"] == 500
+
+
+def test_bad_flag_value_is_a_clear_error(tmp_path, capsys) -> None:
+    """A negative time limit is refused naming the flag, not with a traceback."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    assert main(["run", str(path), "-q", "--time-limit", "-3"]) == 2
+    assert "--time-limit: value -3.0: Input should be greater than 0" in (
+        capsys.readouterr().err
+    )

@@ -104,6 +104,13 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "max_snap_distance_m": max(net.snap_distance_m.values(), default=0.0),
             "snap_distance_m": dict(net.snap_distance_m),
         },
+        "solver": {
+            "objective": comparison.scenario.solver.objective,
+            "carbon_price_eur_per_t": comparison.scenario.solver.carbon_price_eur_per_t,
+            "time_limit_s": comparison.scenario.solver.time_limit_s,
+            "separate_time_limit_s": comparison.scenario.solver.separate_time_limit_s,
+            "backend": comparison.scenario.solver.backend,
+        },
         "strategies": {
             "separate": _strategy_dict(comparison.separate),
             "pooled": _strategy_dict(comparison.pooled),

@@ -107,6 +107,13 @@ def producer_table(comparison: Comparison) -> Table:
     return table
 
 
+def _objective_label(comparison: Comparison) -> str:
+    solver = comparison.scenario.solver
+    if solver.objective == "cost_carbon":
+        return f"cost + {solver.carbon_price_eur_per_t:g} EUR/t CO2e"
+    return solver.objective
+
+
 def comparison_table(comparison: Comparison) -> Table:
     """Return a rich table of both strategies and what pooling saves."""
     from rich.table import Table
@@ -115,7 +122,8 @@ def comparison_table(comparison: Comparison) -> Table:
     table = Table(
         title=f"{comparison.scenario.name}: separate vs pooled deliveries",
         caption=f"Network: {net.source}"
-        + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else ""),
+        + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
+        + f". Objective: {_objective_label(comparison)}.",
     )
     table.add_column("Indicator")
     table.add_column("Separate", justify="right")
