@@ -236,6 +236,22 @@ class TravelMatrix:
         return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
+def _site_arrays(
+    site_ids: Sequence[str], lats: npt.ArrayLike, lons: npt.ArrayLike
+) -> tuple[tuple[str, ...], FloatArray, FloatArray]:
+    """Site ids as a tuple and coordinates as float arrays, of matching lengths."""
+    ids = tuple(str(s) for s in site_ids)
+    lat = np.atleast_1d(np.asarray(lats, dtype=np.float64))
+    lon = np.atleast_1d(np.asarray(lons, dtype=np.float64))
+    if not (lat.shape == lon.shape == (len(ids),)):
+        msg = (
+            "site_ids, lats and lons must have the same length; got "
+            f"{len(ids)}, {lat.shape}, {lon.shape}."
+        )
+        raise ValueError(msg)
+    return ids, lat, lon
+
+
 def _optional_equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -291,15 +307,7 @@ def build_road_matrix(
         For each site more than :data:`~logistics.constants.SNAP_WARN_M` from its
         nearest road node.
     """
-    ids = tuple(str(s) for s in site_ids)
-    lat = np.atleast_1d(np.asarray(lats, dtype=np.float64))
-    lon = np.atleast_1d(np.asarray(lons, dtype=np.float64))
-    if not (lat.shape == lon.shape == (len(ids),)):
-        msg = (
-            "site_ids, lats and lons must have the same length; got "
-            f"{len(ids)}, {lat.shape}, {lon.shape}."
-        )
-        raise ValueError(msg)
+    ids, lat, lon = _site_arrays(site_ids, lats, lons)
     site_node, snap_m = nearest_nodes(network, lat, lon)
     _check_snapping(network, ids, lat, lon, snap_m)
 
@@ -597,15 +605,7 @@ def build_geodesic_matrix(
     if not (np.isfinite(speed_kmh) and speed_kmh > 0):
         msg = f"speed_kmh must be > 0; got {speed_kmh!r}."
         raise ValueError(msg)
-    ids = tuple(str(s) for s in site_ids)
-    lat = np.atleast_1d(np.asarray(lats, dtype=np.float64))
-    lon = np.atleast_1d(np.asarray(lons, dtype=np.float64))
-    if not (lat.shape == lon.shape == (len(ids),)):
-        msg = (
-            "site_ids, lats and lons must have the same length; got "
-            f"{len(ids)}, {lat.shape}, {lon.shape}."
-        )
-        raise ValueError(msg)
+    ids, lat, lon = _site_arrays(site_ids, lats, lons)
     distance_m = detour_factor * great_circle_m(lat[:, None], lon[:, None], lat, lon)
     np.fill_diagonal(distance_m, 0.0)
     return TravelMatrix(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from logistics.network import RoadNetwork, load_network
 from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 from logistics.scenario import Scenario, parse_scenario
 
@@ -98,6 +99,13 @@ TINY: dict[str, Any] = {
 def tiny_raw() -> dict[str, Any]:
     """A fresh, mutable copy of the tiny scenario mapping."""
     return copy.deepcopy(TINY)
+
+
+@pytest.fixture(scope="session")
+def melun() -> RoadNetwork:
+    """The real Melun road network, parsed once per session without the cache."""
+    path = shared_osm_file("melun.osm.bz2")
+    return load_network(osm_file=path, search_dirs=[], use_cache=False)
 
 
 @pytest.fixture(scope="session")

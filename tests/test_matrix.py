@@ -22,9 +22,7 @@ from logistics.matrix import (
     great_circle_m,
     road_path,
 )
-from logistics.network import RoadNetwork, load_network
-
-OSM_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "osm"
+from logistics.network import RoadNetwork
 
 # Six places in and around Melun, each within ~120 m of a road node.
 MELUN_SITES = {
@@ -35,28 +33,6 @@ MELUN_SITES = {
     "vaux": (48.5265, 2.6790),
     "rubelles": (48.5570, 2.6750),
 }
-
-
-def require_osm(name: str = "melun.osm.bz2") -> Path:
-    """Return the path of a shared OSM file, or skip the test when it is absent."""
-    path = OSM_DIR / name
-    if not path.is_file():
-        pytest.skip(f"../shared/data/osm/{name} not found (shared data absent)")
-    return path
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """Point the cache at a temporary folder so tests never touch ~/.cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(_cache.CACHE_ENV_VAR, str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def melun() -> RoadNetwork:
-    """The Melun road network, parsed once per module without the cache."""
-    return load_network(osm_file=require_osm(), search_dirs=[], use_cache=False)
 
 
 @pytest.fixture(scope="module")

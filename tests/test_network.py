@@ -22,29 +22,9 @@ from logistics.network import (
     nearest_nodes,
 )
 
-OSM_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "osm"
+from .conftest import SHARED_OSM, shared_osm_file
 
-
-def require_osm(name: str = "melun.osm.bz2") -> Path:
-    """Return the path of a shared OSM file, or skip the test when it is absent."""
-    path = OSM_DIR / name
-    if not path.is_file():
-        pytest.skip(f"../shared/data/osm/{name} not found (shared data absent)")
-    return path
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """Point the cache at a temporary folder so tests never touch ~/.cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(_cache.CACHE_ENV_VAR, str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(scope="module")
-def melun() -> RoadNetwork:
-    """The Melun road network, parsed once per module without the cache."""
-    return load_network(osm_file=require_osm(), search_dirs=[], use_cache=False)
+OSM_DIR = SHARED_OSM
 
 
 # -- loading ---------------------------------------------------------------------
@@ -138,7 +118,7 @@ def test_cache_round_trip_gives_an_equal_network(
     """The cached arrays reload into a network equal to the freshly parsed one."""
     monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path / "cache"))
     search_dirs = [tmp_path / "empty", OSM_DIR]
-    require_osm()
+    shared_osm_file("melun.osm.bz2")
     built = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
     assert list((tmp_path / "cache" / "networks").glob("melun.osm.bz2.*.npz"))
 
@@ -155,7 +135,10 @@ def test_cache_round_trip_gives_an_equal_network(
 def test_gz_file_gives_the_same_network(melun: RoadNetwork, tmp_path: Path) -> None:
     """A gzip-compressed copy of the XML loads into the same arrays."""
     gz_path = tmp_path / "melun.osm.gz"
-    with bz2.open(require_osm(), "rb") as src, gzip.open(gz_path, "wb") as dst:
+    with (
+        bz2.open(shared_osm_file("melun.osm.bz2"), "rb") as src,
+        gzip.open(gz_path, "wb") as dst,
+    ):
         shutil.copyfileobj(src, dst)
     network = load_network(osm_file=gz_path, search_dirs=[], use_cache=False)
     assert network.source == "OpenStreetMap file melun.osm.gz (OSMnx)"
@@ -177,7 +160,7 @@ def test_pbf_without_pyosmium_explains_how_to_proceed(
 def test_pbf_loads_through_pyosmium() -> None:
     """Liechtenstein's raw PBF is filtered to drivable roads and loaded."""
     pytest.importorskip("osmium", reason="pyosmium not installed")
-    path = require_osm("liechtenstein-latest.osm.pbf")
+    path = shared_osm_file("liechtenstein-latest.osm.pbf")
     network = load_network(osm_file=path, search_dirs=[], use_cache=False)
     assert network.n_nodes > 1_000
     assert "pyosmium" in network.source
@@ -337,7 +320,7 @@ def test_corsica_loads_cold_then_from_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Corsica parses into one big component and reloads identically from the cache."""
-    path = require_osm("corsica.osm.bz2")
+    path = shared_osm_file("corsica.osm.bz2")
     monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path))
     cold = load_network(osm_file=path, search_dirs=[])
     cached = load_network(osm_file=path, search_dirs=[])

@@ -27,7 +27,9 @@ class SolveParams:
     Parameters
     ----------
     time_limit_s
-        Wall-clock budget.
+        Search time of each backend run (building the model and checking the plan
+        come on top, typically well under a second), as PyVRP's ``MaxRuntime`` and
+        VROOM's timeout count it.
     seed
         Random seed (PyVRP); OR-Tools' search is deterministic for a given
         ``solution_limit``.

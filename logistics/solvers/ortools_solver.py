@@ -238,7 +238,7 @@ class OrToolsSolver:
         search.local_search_metaheuristic = (
             enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
-        remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
+        remaining = max(0.1, params.time_limit_s)
         search.time_limit.FromMilliseconds(int(remaining * 1000))
         if params.solution_limit is not None:
             search.solution_limit = params.solution_limit

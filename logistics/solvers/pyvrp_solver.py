@@ -473,7 +473,7 @@ class PyVrpSolver:
         mapping = _build(problem, required=True)
         if not (mapping.clients or mapping.shipments):
             return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
-        result = self._run(problem, mapping, params, t0, None)
+        result = self._run(problem, mapping, params, time.perf_counter(), None)
         if not result.is_feasible():
             logger.info(
                 "PyVRP: the requests of %r do not all fit together; searching again "

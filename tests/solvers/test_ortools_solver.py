@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from logistics.checker import check_plan
-from logistics.plan import Plan, RoutePlan, evaluate, schedule_route
+from logistics.plan import evaluate, schedule_route
 from logistics.solvers import SolveParams
 from logistics.solvers.ortools_solver import OrToolsSolver
 
 from ..conftest import grid_problem
+from .brute_force import brute_force_optimum
 
 POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4), (-3, -2), (2, -4)]
-
-
-def _brute_force_cvrp(problem) -> int:  # type: ignore[no-untyped-def]
-    """Optimal objective over every split of the requests into two ordered routes."""
-    n = len(problem.requests)
-    best = None
-    for mask in range(2**n):
-        groups = [
-            [i for i in range(n) if mask >> i & 1],
-            [i for i in range(n) if not mask >> i & 1],
-        ]
-        for perm_a in itertools.permutations(groups[0]):
-            for perm_b in itertools.permutations(groups[1]):
-                routes = tuple(
-                    RoutePlan(k, tuple(problem.requests[i].delivery for i in perm))
-                    for k, perm in enumerate((perm_a, perm_b))
-                    if perm
-                )
-                plan = Plan(routes, ())
-                if check_plan(problem, plan):
-                    continue
-                value = evaluate(problem, plan)
-                best = value if best is None else min(best, value)
-    assert best is not None
-    return best
 
 
 def test_cvrp_matches_brute_force_optimum() -> None:
@@ -47,7 +21,7 @@ def test_cvrp_matches_brute_force_optimum() -> None:
     plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=2))
     assert check_plan(problem, plan) == []
     assert plan.unserved == ()
-    assert evaluate(problem, plan) == _brute_force_cvrp(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def test_vehicle_waits_for_a_window_that_opens_late() -> None:
@@ -69,15 +43,7 @@ def test_pickup_precedes_delivery_and_matches_brute_force() -> None:
     )
     plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=2))
     assert check_plan(problem, plan) == []
-    visits = [v for r in problem.requests for v in (r.pickup, r.delivery)]
-    best = None
-    for perm in itertools.permutations(visits):
-        candidate = Plan((RoutePlan(0, tuple(perm)),), ())
-        if check_plan(problem, candidate):
-            continue
-        value = evaluate(problem, candidate)
-        best = value if best is None else min(best, value)
-    assert evaluate(problem, plan) == best
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def test_unreachable_request_is_unserved_not_dropped() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 from dataclasses import replace
@@ -12,45 +11,18 @@ import pytest
 
 from logistics.checker import check_plan
 from logistics.exceptions import BackendUnavailableError
-from logistics.plan import Plan, RoutePlan, evaluate, schedule_route
+from logistics.plan import RoutePlan, evaluate, schedule_route
 from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 from logistics.solvers import SolveParams, choose_backend
 from logistics.solvers.ortools_solver import OrToolsSolver
 from logistics.solvers.pyvrp_solver import PyVrpSolver
 
 from ..conftest import grid_problem
+from .brute_force import brute_force_optimum
 
 pytest.importorskip("pyvrp")
 
 POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4), (-3, -2), (2, -4)]
-
-
-def _brute_force(problem: RoutingProblem) -> int:
-    """Optimal objective over every assignment of requests to vehicles (or none)."""
-    n_req, n_veh = len(problem.requests), len(problem.vehicles)
-    best = None
-    for assign in itertools.product(range(n_veh + 1), repeat=n_req):
-        unserved = tuple(r for r in range(n_req) if assign[r] == n_veh)
-        per_vehicle = [
-            [
-                v
-                for r, req in enumerate(problem.requests)
-                if assign[r] == k
-                for v in (req.pickup, req.delivery)
-                if v is not None
-            ]
-            for k in range(n_veh)
-        ]
-        orders = itertools.product(*(itertools.permutations(v) for v in per_vehicle))
-        for order in orders:
-            routes = tuple(RoutePlan(k, o) for k, o in enumerate(order) if o)
-            plan = Plan(routes, unserved)
-            if check_plan(problem, plan):
-                continue
-            value = evaluate(problem, plan)
-            best = value if best is None else min(best, value)
-    assert best is not None
-    return best
 
 
 def _no_cost_mismatch(caplog: pytest.LogCaptureFixture) -> bool:
@@ -72,7 +44,7 @@ def test_cvrp_matches_brute_force_optimum(caplog: pytest.LogCaptureFixture) -> N
     assert check_plan(problem, plan) == []
     assert plan.unserved == ()
     assert plan.backend == "pyvrp"
-    assert evaluate(problem, plan) == _brute_force(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
     assert _no_cost_mismatch(caplog)
 
 
@@ -84,7 +56,7 @@ def test_three_shipments_on_one_vehicle_match_brute_force() -> None:
     plan = PyVrpSolver().solve(problem, SolveParams(time_limit_s=1))
     assert check_plan(problem, plan) == []
     assert plan.unserved == ()
-    assert evaluate(problem, plan) == _brute_force(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def test_time_windows_force_the_visiting_order() -> None:
@@ -97,7 +69,7 @@ def test_time_windows_force_the_visiting_order() -> None:
     assert check_plan(problem, plan) == []
     expected = tuple(problem.requests[r].delivery for r in (3, 1, 0, 2))
     assert plan.routes == (RoutePlan(0, expected),)
-    assert evaluate(problem, plan) == _brute_force(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def test_duration_with_waiting_matches_schedule_route(
@@ -117,7 +89,7 @@ def test_duration_with_waiting_matches_schedule_route(
     route = plan.routes[0]
     sched = schedule_route(problem, route.vehicle, route.visits)
     assert (sched.depart, sched.finish) == (18, 464)
-    assert evaluate(problem, plan) == _brute_force(problem) == 32 + 41 + 64 + 446
+    assert evaluate(problem, plan) == brute_force_optimum(problem) == 32 + 41 + 64 + 446
     assert _no_cost_mismatch(caplog)
 
 
@@ -130,7 +102,7 @@ def test_max_duration_includes_waiting(max_duration: int, served: int) -> None:
     plan = PyVrpSolver().solve(problem, SolveParams(time_limit_s=1))
     assert check_plan(problem, plan) == []
     assert len(problem.requests) - len(plan.unserved) == served
-    assert evaluate(problem, plan) == _brute_force(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def test_allowed_vehicles_are_respected_exactly() -> None:
@@ -154,7 +126,7 @@ def test_allowed_vehicles_are_respected_exactly() -> None:
     route_1 = plan.route_of(1)
     assert route_1 is not None
     assert {problem.visits[v].request for v in route_1.visits} >= {0, 1}
-    assert evaluate(problem, plan) == _brute_force(problem)
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
 
 
 def _random_problem(seed: int, *, shipments: bool) -> RoutingProblem:
