@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 from pathlib import Path
 
+from benchmarks.run_benchmarks import machine_description
 from logistics import build_problem, build_travel, check_plan, load_scenario
 from logistics.constants import COST_SCALE
 from logistics.plan import evaluate
@@ -36,17 +36,23 @@ STRATEGIES = (
 def main(argv: list[str] | None = None) -> int:
     """Run every strategy on every scenario and write a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*",
-                        default=["scenarios/ajaccio.yaml", "scenarios/melun.yaml"])
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        default=["scenarios/ajaccio.yaml", "scenarios/melun.yaml"],
+    )
     parser.add_argument("--time-limit", type=float, default=20.0)
-    parser.add_argument("--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm"))
+    parser.add_argument(
+        "--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm")
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     rows = []
     for path in args.scenarios:
         scenario = load_scenario(path)
-        travel = build_travel(scenario, scenario_dir=scenario.source_dir,
-                              osm_dirs=(args.osm_dir,))
+        travel = build_travel(
+            scenario, scenario_dir=scenario.source_dir, osm_dirs=(args.osm_dir,)
+        )
         problem = build_problem(scenario, travel.matrix, pooled=True)
         results = []
         for strategy in STRATEGIES:
@@ -54,26 +60,36 @@ def main(argv: list[str] | None = None) -> int:
             plan = OrToolsSolver().solve(problem, params)
             errors = check_plan(problem, plan)
             value = evaluate(problem, plan) / COST_SCALE
-            km = sum(problem.route_distance(r.vehicle, r.visits) for r in plan.routes) / 1000
+            km = (
+                sum(problem.route_distance(r.vehicle, r.visits) for r in plan.routes)
+                / 1000
+            )
             results.append((strategy, value, len(plan.unserved), km, not errors))
-            print(f"{path} {strategy}: {value:.2f} EUR, {len(plan.unserved)} unserved, "
-                  f"{km:.1f} km, feasible={not errors}", flush=True)
+            print(
+                f"{path} {strategy}: {value:.2f} EUR, {len(plan.unserved)} unserved, "
+                f"{km:.1f} km, feasible={not errors}",
+                flush=True,
+            )
         best = min(v for _, v, _, _, ok in results if ok)
         rows += [(path, *r, r[1] / best) for r in results]
     today = dt.date.today().isoformat()
     lines = [
         "# OR-Tools first-solution strategies on the project's scenarios (pooled)",
         "",
-        f"- Date: {today}; machine: nproc={os.cpu_count()}",
+        f"- Date: {today}; machine: {machine_description()}",
         f"- Command: `python -m benchmarks.bench_insertion_scenarios --time-limit "
         f"{args.time_limit:g} {' '.join(args.scenarios)}`",
         "- Pooled problem solved from scratch (no warm start), guided local search, "
-        f"{args.time_limit:g} s each; objective in EUR incl. 10,000 EUR per unserved order.",
+        f"{args.time_limit:g} s each; objective in EUR incl. 10,000 EUR per "
+        "unserved order.",
         "",
-        "| scenario | strategy | objective EUR | unserved | km | checked | ratio to best |",
+        "| scenario | strategy | objective EUR | unserved | km | checked "
+        "| ratio to best |",
         "|---|---|---|---|---|---|---|",
-        *[f"| {s} | {st} | {v:.2f} | {u} | {km:.1f} | {ok} | {ratio:.3f} |"
-          for s, st, v, u, km, ok, ratio in rows],
+        *[
+            f"| {s} | {st} | {v:.2f} | {u} | {km:.1f} | {ok} | {ratio:.3f} |"
+            for s, st, v, u, km, ok, ratio in rows
+        ],
         "",
     ]
     args.out.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ Usage::
 
 Each scenario runs twice as a user would (the installed ``logistics`` command, in a
 fresh process): first with an empty cache folder (network parsed, matrix computed, both
-strategies solved), then again with the same cache (everything reused, plans re-checked).
+strategies solved), then again with the same cache (everything reused, plans
+re-checked).
 The ratio rerun / cold is measured in the same run, so it holds on a noisy machine.
 Writes ``benchmarks/results/<date>-scenario-timing.md``.
 """
@@ -16,13 +17,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.run_benchmarks import machine_description
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,22 +36,17 @@ def _run(cmd: list[str], cache: Path) -> float:
     return time.perf_counter() - start
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Time each scenario cold and warm; write a Markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*",
-                        default=["scenarios/ajaccio.yaml", "scenarios/melun.yaml"])
-    parser.add_argument("--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm"))
+    parser.add_argument(
+        "scenarios",
+        nargs="*",
+        default=["scenarios/ajaccio.yaml", "scenarios/melun.yaml"],
+    )
+    parser.add_argument(
+        "--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm")
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     exe = shutil.which("logistics") or str(Path(sys.executable).parent / "logistics")
@@ -57,8 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in args.scenarios:
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "cache"
-            cmd = [exe, "run", scenario, "-q", "--osm-dir", args.osm_dir,
-                   "--out", str(Path(tmp) / "out")]
+            cmd = [
+                exe,
+                "run",
+                scenario,
+                "-q",
+                "--osm-dir",
+                args.osm_dir,
+                "--out",
+                str(Path(tmp) / "out"),
+            ]
             cold = _run(cmd, cache)
             warm = _run(cmd, cache)
         rows.append((scenario, cold, warm))
@@ -67,9 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# `logistics run` wall time: cold cache vs rerun",
         "",
-        f"- Date: {today}; machine: nproc={os.cpu_count()}, {_cpu()}",
+        f"- Date: {today}; machine: {machine_description()}",
         f"- Command: `python -m benchmarks.time_scenarios {' '.join(args.scenarios)}`",
-        "- Each run is the installed `logistics run SCENARIO -q --osm-dir ... --out ...` "
+        "- Each run is the installed `logistics run SCENARIO -q --osm-dir ... "
+        "--out ...` "
         "in a fresh process; cold = empty LOGISTICS_CACHE_DIR (network parsed, matrix "
         "and both strategies solved), rerun = same cache (network, matrix and plans "
         "reused; plans still re-checked).",

@@ -117,13 +117,9 @@ def three_farms() -> Scenario:
 @pytest.fixture(scope="session")
 def three_farms_matrix(three_farms: Scenario):  # type: ignore[no-untyped-def]
     """Geodesic travel matrix of the tiny scenario."""
-    from logistics.matrix import build_geodesic_matrix
+    from logistics.travel import build_travel
 
-    sites = three_farms.site_coordinates()
-    ids = list(sites)
-    return build_geodesic_matrix(
-        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
-    )
+    return build_travel(three_farms).matrix
 
 
 def grid_problem(

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from logistics.accounting import account, factor_table, running_cost_per_km_eur
 from logistics.compare import solve_pooled, solve_separate
-from logistics.matrix import build_geodesic_matrix
 from logistics.scenario import parse_scenario
 from logistics.solution import Route, Solution, Stop
+from logistics.travel import build_travel
 
 from .conftest import tiny_raw
 
@@ -27,11 +27,7 @@ def _classed_raw() -> dict:  # type: ignore[type-arg]
 @pytest.fixture(scope="module")
 def classed():  # type: ignore[no-untyped-def]
     scenario = parse_scenario(_classed_raw())
-    sites = scenario.site_coordinates()
-    ids = list(sites)
-    matrix = build_geodesic_matrix(
-        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
-    )
+    matrix = build_travel(scenario).matrix
     return scenario, matrix
 
 
@@ -106,11 +102,7 @@ def test_producer_shares_sum_to_strategy_totals(kgs) -> None:  # type: ignore[no
         "solution_limit": 100,
     }
     scenario = parse_scenario(raw)
-    sites = scenario.site_coordinates()
-    ids = list(sites)
-    matrix = build_geodesic_matrix(
-        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
-    )
+    matrix = build_travel(scenario).matrix
     separate = solve_separate(scenario, matrix)
     for solution in (separate, solve_pooled(scenario, matrix, initial=separate)):
         acc = account(scenario, solution, matrix)

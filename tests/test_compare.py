@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from logistics.checker import check_solution
 from logistics.compare import compare, solve_pooled, solve_separate
-from logistics.matrix import build_geodesic_matrix
 from logistics.scenario import parse_scenario
+from logistics.travel import build_travel
 
 from .conftest import tiny_raw
 
@@ -83,11 +83,7 @@ def _random_scenario(data) -> dict:  # type: ignore[no-untyped-def]
 def test_pooled_objective_never_exceeds_separate(data) -> None:  # type: ignore[no-untyped-def]
     """On random order sets: both plans check, pooled <= separate, nothing is lost."""
     scenario = parse_scenario(_random_scenario(data))
-    sites = scenario.site_coordinates()
-    ids = list(sites)
-    matrix = build_geodesic_matrix(
-        ids, [sites[i][0] for i in ids], [sites[i][1] for i in ids]
-    )
+    matrix = build_travel(scenario).matrix
     separate = solve_separate(scenario, matrix)
     pooled = solve_pooled(scenario, matrix, initial=separate)
     for solution in (separate, pooled):
