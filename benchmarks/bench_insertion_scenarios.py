@@ -18,7 +18,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from benchmarks.run_benchmarks import machine_description
+from benchmarks.run_benchmarks import machine_description, write_markdown
 from logistics import build_problem, build_travel, check_plan, load_scenario
 from logistics.constants import COST_SCALE
 from logistics.plan import evaluate
@@ -92,10 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
         "",
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"{today}-insertion-scenarios.md"
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {out}")
+    write_markdown(args.out, f"{today}-insertion-scenarios.md", lines)
     return 0
 
 

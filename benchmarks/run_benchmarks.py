@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from logistics._cache import atomic_write_text
 from logistics.checker import check_plan
 
 from .instances import (
@@ -165,6 +166,15 @@ def run_one(instance: BenchmarkInstance, solver: str, time_limit_s: float) -> Re
         len(plan.unserved),
         "; ".join([f"backend={plan.backend}", *errors[:2]])[:200],
     )
+
+
+def write_markdown(out_dir: Path, name: str, lines: Sequence[str]) -> Path:
+    """Write a Markdown report ``out_dir/name`` atomically; return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    atomic_write_text(path, "\n".join(lines))
+    print(f"wrote {path}")
+    return path
 
 
 def machine_description() -> str:
@@ -378,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"gap={_fmt(res.gap_pct)} veh={res.vehicles} {res.wall_s:.1f}s",
                     flush=True,
                 )
-                md_path.write_text(markdown_table(results, header))
+                atomic_write_text(md_path, markdown_table(results, header))
     print(f"wrote {csv_path} and {md_path}")
     return 0
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.run_benchmarks import machine_description
+from benchmarks.run_benchmarks import machine_description, write_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,10 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         *[f"| {s} | {c:.1f} | {w:.1f} | {w / c:.3f} |" for s, c, w in rows],
         "",
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{today}-scenario-timing.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {path}")
+    write_markdown(args.out, f"{today}-scenario-timing.md", lines)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -156,6 +157,42 @@ def schedule_route(
         if sched.feasible and sched.duration < best.duration:
             best = sched
     return best
+
+
+@dataclass(frozen=True)
+class SoloObstacle:
+    """Why one vehicle cannot serve one request on a route of its own.
+
+    ``kind`` is ``"capacity"``, ``"windows"`` (a visit cannot start in any window;
+    ``schedule`` tells when the vehicle would arrive) or ``"duration"`` (the round trip
+    exceeds the vehicle's maximum route duration).
+    """
+
+    kind: Literal["capacity", "windows", "duration"]
+    schedule: Schedule | None
+
+
+def solo_obstacle(
+    problem: RoutingProblem, r_idx: int, vehicle: int
+) -> SoloObstacle | None:
+    """Test request ``r_idx`` alone on ``vehicle``; None when that route is feasible."""
+    req = problem.requests[r_idx]
+    v = problem.vehicles[vehicle]
+    if any(d > c for d, c in zip(req.demand, v.capacity, strict=True)):
+        return SoloObstacle("capacity", None)
+    alone = (req.delivery,) if req.pickup is None else (req.pickup, req.delivery)
+    sched = schedule_route(problem, vehicle, alone)
+    if not sched.feasible:
+        return SoloObstacle("windows", sched)
+    if sched.duration > v.max_duration:
+        return SoloObstacle("duration", sched)
+    return None
+
+
+def allowed_vehicles(problem: RoutingProblem, r_idx: int) -> tuple[int, ...]:
+    """Indices of the vehicles that may serve request ``r_idx``."""
+    allowed = problem.requests[r_idx].allowed_vehicles
+    return tuple(range(len(problem.vehicles))) if allowed is None else allowed
 
 
 def evaluate(problem: RoutingProblem, plan: Plan) -> int:

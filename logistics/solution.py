@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .plan import Plan, schedule_route
+from .plan import Plan, allowed_vehicles, schedule_route, solo_obstacle
 from .scenario import format_time_of_day
 
 if TYPE_CHECKING:
@@ -206,40 +206,37 @@ def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> 
     )
     if not problem.vehicles:
         return f"producer {req.group} has no vehicle of its own"
-    allowed = req.allowed_vehicles
-    if allowed is not None and not allowed:
+    if req.allowed_vehicles is not None and not req.allowed_vehicles:
         return f"chilled order but {whose} has no refrigerated vehicle"
-    candidates = range(len(problem.vehicles)) if allowed is None else allowed
-    alone = (req.delivery,) if req.pickup is None else (req.pickup, req.delivery)
     last_problem = ""
-    for k in candidates:
+    for k in allowed_vehicles(problem, r_idx):
         v = problem.vehicles[k]
-        if any(d > c for d, c in zip(req.demand, v.capacity, strict=True)):
+        obstacle = solo_obstacle(problem, r_idx, k)
+        if obstacle is None:
+            return (
+                "no room left: the vehicles' capacity, time windows and maximum route "
+                "duration do not fit it together with the other orders"
+            )
+        if obstacle.kind == "capacity":
             last_problem = f"it exceeds the capacity of vehicle {v.id}"
-            continue
-        sched = schedule_route(problem, k, alone)
-        if not sched.feasible:
+        elif obstacle.kind == "windows" and obstacle.schedule is not None:
             windows = problem.visits[req.delivery].windows
             shown = ", ".join(
                 f"{format_time_of_day(a)}-{format_time_of_day(b)}" for a, b in windows
             )
             site = problem.location_ids[problem.visits[req.delivery].location]
+            arrival = int(obstacle.schedule.arrival[-1])
             last_problem = (
                 f"vehicle {v.id} cannot reach {site}"
                 f" within its windows ({shown}) after collecting at the farm "
-                f"(earliest arrival {format_time_of_day(int(sched.arrival[-1]))})"
+                f"(earliest arrival {format_time_of_day(arrival)})"
             )
-            continue
-        if sched.duration > v.max_duration:
+        elif obstacle.schedule is not None:
+            duration = obstacle.schedule.duration
             last_problem = (
-                f"a round trip by vehicle {v.id} lasts {sched.duration / 3600:.1f} h, "
+                f"a round trip by vehicle {v.id} lasts {duration / 3600:.1f} h, "
                 f"above the {v.max_duration / 3600:g} h maximum route duration"
             )
-            continue
-        return (
-            "no room left: the vehicles' capacity, time windows and maximum route "
-            "duration do not fit it together with the other orders"
-        )
     return f"no vehicle of {whose} can serve it on its own: {last_problem}"
 
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
-from ..plan import Plan, RoutePlan, evaluate, schedule_route
+from ..plan import Plan, RoutePlan, allowed_vehicles, evaluate, solo_obstacle
 
 if TYPE_CHECKING:
     from ..problem import Request, RoutingProblem
@@ -224,20 +224,12 @@ def _add_request(
     )
 
 
-def _servable_alone(problem: RoutingProblem, r: Request) -> bool:
-    """Whether some allowed vehicle can serve ``r`` on a route of its own."""
-    alone = (r.delivery,) if r.pickup is None else (r.pickup, r.delivery)
-    candidates = r.allowed_vehicles
-    if candidates is None:
-        candidates = tuple(range(len(problem.vehicles)))
-    for k in candidates:
-        v = problem.vehicles[k]
-        if any(d > c for d, c in zip(r.demand, v.capacity, strict=True)):
-            continue
-        sched = schedule_route(problem, k, alone)
-        if sched.feasible and sched.duration <= v.max_duration:
-            return True
-    return False
+def _servable_alone(problem: RoutingProblem, r_idx: int) -> bool:
+    """Whether an allowed vehicle can serve request ``r_idx`` on a route of its own."""
+    return any(
+        solo_obstacle(problem, r_idx, k) is None
+        for k in allowed_vehicles(problem, r_idx)
+    )
 
 
 def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
@@ -261,7 +253,7 @@ def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
     shipments: list[int] = []
     left_out: list[int] = []
     for r_idx, r in enumerate(problem.requests):
-        if _hopeless(problem, r) or (required and not _servable_alone(problem, r)):
+        if _hopeless(problem, r) or (required and not _servable_alone(problem, r_idx)):
             left_out.append(r_idx)
             continue
         _add_request(model, problem, locations, r, _demand(r, sets), required)
