@@ -93,17 +93,26 @@ def test_auto_races_both_backends_on_two_cores(monkeypatch: pytest.MonkeyPatch) 
     }
 
 
-def test_auto_uses_pyvrp_alone_for_depot_deliveries(
+def test_auto_races_two_pyvrp_seeds_for_depot_deliveries(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Depot deliveries go to PyVRP alone even on two cores (it won every such
-    benchmark instance; a race would slow it)."""
+    """Depot deliveries go to PyVRP only (it won every such benchmark instance); on
+    two cores the second core runs PyVRP with the next seed, never OR-Tools."""
     pytest.importorskip("pyvrp")
     monkeypatch.setattr(solvers, "_usable_cores", lambda: 2)
     problem = _single_window()
-    plan = solve(problem, PARAMS)
+    params = SolveParams(time_limit_s=1, seed=7)
+    entries = solvers._race_entries(problem, solvers._candidates(problem), params)
+    assert [(label, name, p.seed) for label, name, p in entries] == [
+        ("pyvrp", "pyvrp", 7),
+        ("pyvrp seed 8", "pyvrp", 8),
+    ]
+    plan = solve(problem, params)
     assert check_plan(problem, plan) == []
-    assert plan.backend == "pyvrp (auto)"
+    assert plan.backend in {
+        "pyvrp (auto: raced pyvrp seed 8)",
+        "pyvrp seed 8 (auto: raced pyvrp)",
+    }
 
 
 def test_missing_pyvrp_gives_install_hint_and_auto_falls_back(
