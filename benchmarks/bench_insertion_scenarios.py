@@ -19,7 +19,13 @@ import datetime as dt
 from pathlib import Path
 
 from benchmarks.run_benchmarks import machine_description, write_markdown
-from logistics import build_problem, build_travel, check_plan, load_scenario
+from logistics import (
+    build_context,
+    build_travel,
+    check_plan,
+    get_strategy,
+    load_scenario,
+)
 from logistics.constants import COST_SCALE
 from logistics.plan import evaluate
 from logistics.solvers import SolveParams
@@ -53,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         travel = build_travel(
             scenario, scenario_dir=scenario.source_dir, osm_dirs=(args.osm_dir,)
         )
-        problem = build_problem(scenario, travel.matrix, pooled=True)
+        context = build_context(scenario, travel.matrix)
+        everyone = context.producer_ids
+        problem = context.problem(
+            everyone, get_strategy("pooled").fleet(context, everyone)
+        )
         results = []
         for strategy in STRATEGIES:
             params = SolveParams(time_limit_s=args.time_limit, first_solution=strategy)

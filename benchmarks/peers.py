@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from logistics.executors import usable_cores
 from logistics.plan import Plan, RoutePlan
 from logistics.solvers import SolveParams, solve
 from logistics.solvers.ortools_solver import OrToolsSolver
@@ -51,7 +52,10 @@ PYVRP_SEED = 1
 
 def solve_project(problem: RoutingProblem, time_limit_s: float) -> Plan:
     """Solve with the project's ``auto`` backend."""
-    return solve(problem, SolveParams(time_limit_s=time_limit_s), backend="auto")
+    # The project as `logistics run` uses it on this machine: `auto`, racing on
+    # every usable core.
+    params = SolveParams(time_limit_s=time_limit_s, parallel_searches=usable_cores())
+    return solve(problem, params, backend="auto")
 
 
 def solve_ortools_default(problem: RoutingProblem, time_limit_s: float) -> Plan:

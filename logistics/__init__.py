@@ -4,10 +4,13 @@ The pipeline, one function per stage::
 
     scenario = load_scenario("scenarios/melun.yaml")     # validated boundary
     travel = build_travel(scenario)                       # OSM network -> matrix
-    problem = build_problem(scenario, travel.matrix, pooled=True)
+    context = build_context(scenario, travel.matrix)      # integers, costs, settings
+    pooled = get_strategy("pooled")                       # a registered strategy
+    everyone = context.producer_ids
+    problem = context.problem(everyone, pooled.fleet(context, everyone))
     plan = solve(problem, SolveParams(time_limit_s=10))  # OR-Tools / PyVRP
-    comparison = compare(scenario)                        # separate vs pooled, checked
-    print(comparison.summary)
+    comparison = compare(scenario, travel=travel)         # every strategy, checked
+    print(summary_text(comparison))
 """
 
 from __future__ import annotations
@@ -16,21 +19,29 @@ from .accounting import StrategyAccount as StrategyAccount
 from .accounting import account as account
 from .checker import check_plan as check_plan
 from .checker import check_solution as check_solution
-from .compare import Comparison as Comparison
-from .compare import compare as compare
-from .compare import solve_pooled as solve_pooled
-from .compare import solve_separate as solve_separate
+from .comparison import Comparison as Comparison
+from .comparison import Savings as Savings
+from .comparison import compare as compare
 from .constants import VERSION
+from .context import PlanningContext as PlanningContext
+from .context import build_context as build_context
 from .exceptions import LogisticsError as LogisticsError
 from .exceptions import ScenarioError as ScenarioError
+from .executors import local_executor as local_executor
+from .executors import usable_cores as usable_cores
 from .plan import Plan as Plan
 from .problem import RoutingProblem as RoutingProblem
-from .problem import build_problem as build_problem
+from .report import summary_text as summary_text
 from .scenario import Scenario as Scenario
 from .scenario import load_scenario as load_scenario
 from .solution import Solution as Solution
 from .solvers import SolveParams as SolveParams
 from .solvers import solve as solve
+from .strategies import STRATEGIES as STRATEGIES
+from .strategies import Strategy as Strategy
+from .strategies import get_strategy as get_strategy
+from .strategies import register as register
+from .strategies import run_strategy as run_strategy
 from .travel import build_travel as build_travel
 
 __version__ = VERSION

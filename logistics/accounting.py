@@ -14,6 +14,9 @@ Method (see ``docs/emissions.md``):
 - **Costs.** Fixed cost per vehicle-day used; per-km running cost = energy x price +
   maintenance per km (from the factor table) or the type's flat ``cost_per_km_eur``;
   driver time (waiting included) valued per hour.
+
+Factors and rates come from :mod:`logistics.factors`, leg arithmetic and indicators
+from :mod:`logistics.emissions`: this module only walks routes and adds up.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .emissions import FactorTable, allocate_iso14083, factors, route_emissions
+import numpy as np
+
+from .emissions import Legs, allocate_iso14083, route_emissions
+from .factors import FactorTable, VehicleRates, factors, vehicle_rates
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .matrix import TravelMatrix
-    from .scenario import Scenario, VehicleType
+    from .checker import SiteMatrix
+    from .scenario import Scenario
     from .solution import Route, Solution
 
 __all__ = [
@@ -38,67 +44,7 @@ __all__ = [
     "RouteAccount",
     "StrategyAccount",
     "account",
-    "factor_table",
-    "running_cost_per_km_eur",
 ]
-
-FLAT_COST_PER_KM_EUR = 0.40
-"""Default running cost without an emission class (EUR per km).
-
-Small van fuel + wear (domain.md §6).
-"""
-
-FLAT_CO2E_KG_PER_KM = 0.25
-"""Default WTW factor without an emission class (kg CO2e per km).
-
-DEFRA 2024 average diesel van (§2.4).
-"""
-
-
-def factor_table(scenario: Scenario) -> FactorTable:
-    """Return the factor table with the scenario's overrides applied."""
-    return factors(scenario.factors or None)
-
-
-def running_cost_per_km_eur(
-    vt: VehicleType, table: FactorTable, *, load_share: float = 0.5
-) -> float:
-    """Per-km running cost of a vehicle type, for the solver's objective.
-
-    The type's own ``cost_per_km_eur`` wins; else, with an emission class, energy at
-    ``load_share`` of capacity x price + maintenance; else the flat default.
-    """
-    if vt.cost_per_km_eur is not None:
-        return vt.cost_per_km_eur
-    if vt.emission_class is None:
-        return FLAT_COST_PER_KM_EUR
-    vc = table.vehicle_class(vt.emission_class)
-    energy = (
-        vc.energy_empty_per_km
-        + (vc.energy_full_per_km - vc.energy_empty_per_km) * load_share
-    )
-    if vt.refrigerated:
-        energy *= 1 + vc.reefer_uplift_pct / 100
-    return energy * table.carrier_of(vc).price_eur_per_unit + vc.maintenance_eur_per_km
-
-
-def co2e_per_km_kg(
-    vt: VehicleType, table: FactorTable, *, load_share: float = 0.5
-) -> float:
-    """Per-km WTW emissions of a vehicle type at ``load_share`` of capacity."""
-    if vt.emission_class is None:
-        return (
-            vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
-        )
-    em = route_emissions(
-        [1.0],
-        [vt.capacity_kg * load_share],
-        vt.capacity_kg,
-        vt.emission_class,
-        refrigerated=vt.refrigerated,
-        table=table,
-    )
-    return em.co2e_kg
 
 
 @dataclass(frozen=True)
@@ -236,70 +182,67 @@ class StrategyAccount:
         }
 
 
-def _legs(route: Route, matrix: TravelMatrix) -> tuple[list[float], list[float]]:
-    """Distance (km) and load on board (kg) of each leg between consecutive stops."""
+def _legs(route: Route, matrix: SiteMatrix, capacity_kg: float) -> Legs:
+    """Distance (km) and load on board (kg) of each leg between consecutive stops.
+
+    Legs of zero length (two stops at one site) are left out.
+    """
     distances, loads = [], []
     for prev, stop in zip(route.stops, route.stops[1:], strict=False):
-        d = (
-            float(matrix.distance_m[matrix.index(prev.site), matrix.index(stop.site)])
-            / 1000
-        )
-        if d > 0:
-            distances.append(d)
+        d_m = float(matrix.distance_m[matrix.index(prev.site), matrix.index(stop.site)])
+        if d_m > 0:
+            distances.append(d_m / 1000)
             loads.append(max(0.0, prev.load_kg))
-    return distances, loads
+    return Legs(
+        np.asarray(distances, dtype=np.float64),
+        np.asarray(loads, dtype=np.float64),
+        capacity_kg,
+    )
+
+
+def _sfd_km(matrix: SiteMatrix, producer: str, point: str) -> float:
+    """Shortest feasible distance of an order: farm to delivery point, in km."""
+    return float(matrix.distance_m[matrix.index(producer), matrix.index(point)]) / 1000
 
 
 def _route_account(
-    scenario: Scenario, matrix: TravelMatrix, route: Route, table: FactorTable
+    scenario: Scenario,
+    matrix: SiteMatrix,
+    route: Route,
+    table: FactorTable,
+    rates: VehicleRates,
 ) -> RouteAccount:
     vt = scenario.vehicle_type(route.vehicle_type)
     orders = {o.id: o for o in scenario.orders}
-    dists, loads = _legs(route, matrix)
-    km = sum(dists)
-    tonne_km = sum(d * q for d, q in zip(dists, loads, strict=True)) / 1000
-    empty_km = sum(d for d, q in zip(dists, loads, strict=True) if q <= 1e-9)
+    legs = _legs(route, matrix, vt.capacity_kg)
+    km = legs.total_km
     if vt.emission_class is not None:
         em = route_emissions(
-            dists,
-            loads,
+            legs.distance_km,
+            legs.load_kg,
             vt.capacity_kg,
             vt.emission_class,
             refrigerated=vt.refrigerated,
             table=table,
         )
         co2e, wtt, ttw = em.co2e_kg, em.wtt_co2e_kg, em.ttw_co2e_kg
-        energy_cost = em.energy * em.carrier.price_eur_per_unit
         running = (
             vt.cost_per_km_eur * km
             if vt.cost_per_km_eur is not None
-            else energy_cost + em.vehicle_class.maintenance_eur_per_km * km
+            else em.running_cost_eur
         )
         method = f"GLEC per-leg load model, class {vt.emission_class}"
     else:
-        factor = (
-            vt.co2e_kg_per_km if vt.co2e_kg_per_km is not None else FLAT_CO2E_KG_PER_KM
-        )
-        co2e, wtt, ttw = factor * km, math.nan, math.nan
-        running = (
-            vt.cost_per_km_eur
-            if vt.cost_per_km_eur is not None
-            else FLAT_COST_PER_KM_EUR
-        ) * km
+        co2e, wtt, ttw = rates.co2e_kg_per_km * km, math.nan, math.nan
+        running = rates.running_eur_per_km * km
         method = "flat kg CO2e/km of the vehicle type"
     carried = route.orders
     mass = [orders[o].kg for o in carried]
     sfd = [
-        float(
-            matrix.distance_m[
-                matrix.index(orders[o].producer), matrix.index(orders[o].delivery_point)
-            ]
-        )
-        / 1000
-        for o in carried
+        _sfd_km(matrix, orders[o].producer, orders[o].delivery_point) for o in carried
     ]
-    fixed = vt.fixed_cost_eur
-    time_cost = vt.driver_cost_per_h_eur * route.duration_h
+    fixed = rates.fixed_eur
+    time_cost = rates.driver_eur_per_h * route.duration_h
     total_cost = fixed + running + time_cost
     return RouteAccount(
         vehicle=route.vehicle,
@@ -312,9 +255,9 @@ def _route_account(
         co2e_kg=co2e,
         wtt_co2e_kg=wtt,
         ttw_co2e_kg=ttw,
-        tonne_km=tonne_km,
-        capacity_tonne_km=vt.capacity_kg * km / 1000,
-        empty_km=empty_km,
+        tonne_km=legs.tonne_km,
+        capacity_tonne_km=legs.capacity_tonne_km,
+        empty_km=legs.empty_km,
         delivered_kg=sum(mass),
         order_co2e_kg=MappingProxyType(allocate_iso14083(co2e, carried, mass, sfd)),
         order_cost_eur=MappingProxyType(
@@ -324,7 +267,7 @@ def _route_account(
 
 
 def _producers(
-    scenario: Scenario, matrix: TravelMatrix, routes: tuple[RouteAccount, ...]
+    scenario: Scenario, matrix: SiteMatrix, routes: tuple[RouteAccount, ...]
 ) -> tuple[ProducerAccount, ...]:
     orders = {o.id: o for o in scenario.orders}
     acc: dict[str, dict[str, Any]] = defaultdict(
@@ -333,14 +276,7 @@ def _producers(
     for r in routes:
         for oid, co2e in r.order_co2e_kg.items():
             o = orders[oid]
-            sfd_km = (
-                float(
-                    matrix.distance_m[
-                        matrix.index(o.producer), matrix.index(o.delivery_point)
-                    ]
-                )
-                / 1000
-            )
+            sfd_km = _sfd_km(matrix, o.producer, o.delivery_point)
             a = acc[o.producer]
             a["n"] += 1
             a["kg"] += o.kg
@@ -361,7 +297,7 @@ def _producers(
 
 
 def account(
-    scenario: Scenario, solution: Solution, matrix: TravelMatrix
+    scenario: Scenario, solution: Solution, matrix: SiteMatrix
 ) -> StrategyAccount:
     """Compute costs, emissions and indicators of every route of ``solution``.
 
@@ -378,9 +314,20 @@ def account(
     -------
     StrategyAccount
         Per-route figures, per-producer allocations and strategy totals.
+
+    Raises
+    ------
+    UnknownIdError
+        When a route names a vehicle type the scenario does not have.
     """
-    table = factor_table(scenario)
-    routes = tuple(_route_account(scenario, matrix, r, table) for r in solution.routes)
+    table = factors(scenario.factors or None)
+    rates = {vt.id: vehicle_rates(vt, table) for vt in scenario.vehicle_types}
+    routes = tuple(
+        _route_account(
+            scenario, matrix, r, table, rates[scenario.vehicle_type(r.vehicle_type).id]
+        )
+        for r in solution.routes
+    )
     return StrategyAccount(
         strategy=solution.strategy,
         routes=routes,

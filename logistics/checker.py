@@ -6,30 +6,57 @@ Two checkers, both written without reusing the solver code:
   :class:`~logistics.problem.RoutingProblem` (used by the backends' tests and the
   benchmark harness);
 - :func:`check_solution` verifies a reported :class:`~logistics.solution.Solution`
-  from the :class:`~logistics.scenario.Scenario` and the
-  :class:`~logistics.matrix.TravelMatrix` alone: capacity on every leg, time windows,
-  pickup before delivery on the same route, route duration, farm availability,
-  refrigeration, and each order served exactly once or listed as unserved with a
-  reason. It runs before any report is written.
+  from the :class:`~logistics.scenario.Scenario`, a travel matrix and the fleet the
+  strategy allows (:meth:`~logistics.strategies.Strategy.fleet`) alone: the vehicle
+  and its base, capacity on every leg, travel times, service and loading durations,
+  time windows, farm availability, pickup before delivery on the same route, route
+  duration and distance, refrigeration, which producers a vehicle may carry for, and
+  each order served exactly once or listed as unserved with a reason. It runs before
+  any report is written.
+
+Neither imports the problem builder or the schedule code: the arithmetic below is the
+checker's own.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Sequence
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .exceptions import InfeasiblePlanError
-from .plan import schedule_route
 
 if TYPE_CHECKING:
-    from .matrix import TravelMatrix
+    import numpy as np
+
+    from .fleet import FleetVehicle
     from .plan import Plan
     from .problem import RoutingProblem
     from .scenario import DeliveryPoint, Order, Producer, Scenario, VehicleType
     from .solution import Route, Solution, Stop
 
-__all__ = ["assert_feasible", "check_plan", "check_solution"]
+__all__ = ["SiteMatrix", "assert_feasible", "check_plan", "check_solution"]
+
+
+class SiteMatrix(Protocol):
+    """Travel data between sites: a :class:`~logistics.matrix.TravelMatrix` or a
+    :class:`~logistics.context.PlanningContext`."""
+
+    @property
+    def distance_m(self) -> np.ndarray:
+        """Distances between sites, metres."""
+        ...
+
+    @property
+    def duration_s(self) -> np.ndarray:
+        """Travel times between sites, seconds."""
+        ...
+
+    def index(self, site_id: str) -> int:
+        """Return the row of ``site_id``."""
+        ...
+
 
 _TIME_TOLERANCE_S = 1.0
 _MASS_TOLERANCE_KG = 1e-6
@@ -108,47 +135,99 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
                     f"{where} carries {amount} {problem.dimensions[d]} "
                     f"after visit {idx}; capacity {cap}"
                 )
-    sched = schedule_route(problem, k, visits)
-    for pos, idx in enumerate(visits):
-        begin = int(sched.start[pos])
-        if not any(lo <= begin <= hi for lo, hi in problem.visits[idx].windows):
-            errors.append(f"{where} starts visit {idx} at {begin}, outside its windows")
-    if sched.duration > vehicle.max_duration:
-        errors.append(f"{where} route lasts {sched.duration} > {vehicle.max_duration}")
-    if sched.finish > vehicle.shift[1]:
+    late = _first_missed_window(problem, k, visits, vehicle.shift[0])
+    if late is not None:
         errors.append(
-            f"{where} ends at {sched.finish}, after its shift {vehicle.shift}"
+            f"{where} cannot start visit {late} within its windows, even leaving at "
+            f"the start of its shift"
         )
+        return errors
+    shortest = _shortest_duration(problem, k, visits)
+    if shortest is None:
+        errors.append(f"{where} cannot end within its shift {vehicle.shift}")
+    elif shortest > vehicle.max_duration:
+        errors.append(f"{where} route lasts {shortest} > {vehicle.max_duration}")
     return errors
 
 
-def _check_fleet(scenario: Scenario, solution: Solution) -> list[str]:
-    """Each route uses a vehicle of the strategy's fleet, once, from and to its base."""
-    from .problem import scenario_vehicles
+def _walk(
+    problem: RoutingProblem, k: int, visits: Sequence[int], depart: int
+) -> tuple[int | None, int]:
+    """Drive the route leaving at ``depart``, serving each visit as early as its
+    windows allow: (position of the first visit whose windows have all closed, or
+    None; time back at the end)."""
+    vehicle = problem.vehicles[k]
+    clock, here = depart, vehicle.start
+    for pos, idx in enumerate(visits):
+        visit = problem.visits[idx]
+        clock += int(problem.duration[here, visit.location])
+        open_at = [max(clock, lo) for lo, hi in visit.windows if clock <= hi]
+        if not open_at:
+            return pos, clock
+        clock = min(open_at) + visit.service
+        here = visit.location
+    return None, clock + int(problem.duration[here, vehicle.end])
 
-    fleet = {
-        v.id: v
-        for v in scenario_vehicles(scenario, pooled=solution.strategy != "separate")
-    }
+
+def _first_missed_window(
+    problem: RoutingProblem, k: int, visits: Sequence[int], depart: int
+) -> int | None:
+    """The first visit missed when leaving at ``depart`` (None: all made)."""
+    missed, _ = _walk(problem, k, visits, depart)
+    return None if missed is None else visits[missed]
+
+
+def _shortest_duration(
+    problem: RoutingProblem, k: int, visits: Sequence[int]
+) -> int | None:
+    """The shortest time from leaving the base to coming back, over departures.
+
+    Waiting before a visit only shrinks when the vehicle leaves later, until it
+    arrives exactly at some window bound of some visit, so the shortest duration is
+    reached at a departure ``bound - (travel + service before that visit)`` or at the
+    shift's start. Returns None when no departure ends within the shift.
+    """
+    vehicle = problem.vehicles[k]
+    departures = {vehicle.shift[0]}
+    offset, here = 0, vehicle.start
+    for idx in visits:
+        visit = problem.visits[idx]
+        offset += int(problem.duration[here, visit.location])
+        for bound in (b for window in visit.windows for b in window):
+            if vehicle.shift[0] <= bound - offset <= vehicle.shift[1]:
+                departures.add(bound - offset)
+        offset += visit.service
+        here = visit.location
+    best = None
+    for depart in departures:
+        missed, back = _walk(problem, k, visits, depart)
+        if missed is None and back <= vehicle.shift[1]:
+            duration = back - depart
+            best = duration if best is None else min(best, duration)
+    return best
+
+
+def _check_fleet(solution: Solution, fleet: dict[str, FleetVehicle]) -> list[str]:
+    """Each route uses a vehicle of the strategy's fleet, once, from and to its base."""
     errors = []
     used = Counter(r.vehicle for r in solution.routes)
     errors += [f"vehicle {k!r} has {n} routes" for k, n in used.items() if n > 1]
     for route in solution.routes:
         vehicle = fleet.get(route.vehicle)
+        label = solution_label(route)
         if vehicle is None:
-            label = solution_label(route)
             errors.append(f"{label}: not a vehicle of the {solution.strategy} fleet")
             continue
         if route.vehicle_type != vehicle.type:
             errors.append(
-                f"{solution_label(route)}: reported as type {route.vehicle_type!r}, "
-                f"the scenario says {vehicle.type!r}"
+                f"{label}: reported as type {route.vehicle_type!r}, "
+                f"the fleet says {vehicle.type!r}"
             )
         if route.stops and (
             route.stops[0].site != vehicle.start or route.stops[-1].site != vehicle.end
         ):
             errors.append(
-                f"{solution_label(route)}: must start at {vehicle.start} and end at "
+                f"{label}: must start at {vehicle.start} and end at "
                 f"{vehicle.end}; starts at {route.stops[0].site}, ends at "
                 f"{route.stops[-1].site}"
             )
@@ -156,33 +235,48 @@ def _check_fleet(scenario: Scenario, solution: Solution) -> list[str]:
 
 
 def check_solution(
-    scenario: Scenario, matrix: TravelMatrix, solution: Solution
+    scenario: Scenario,
+    matrix: SiteMatrix,
+    solution: Solution,
+    *,
+    fleet: Sequence[FleetVehicle],
+    producers: Collection[str] | None = None,
 ) -> list[str]:
-    """Return every rule a reported solution breaks, from scenario and matrix alone.
+    """Return every rule a reported solution breaks, from scenario, matrix and fleet.
 
     Parameters
     ----------
     scenario
         The scenario the solution claims to serve.
     matrix
-        The travel matrix between the scenario's sites.
+        Travel data between the scenario's sites (the one the plan was made on).
     solution
         The reported solution (routes of stops with times and loads).
+    fleet
+        The vehicles the strategy allows these producers (its ``fleet``).
+    producers
+        The producers whose orders the solution must account for (all by default).
 
     Returns
     -------
     list of str
         One message per violation; empty when the solution is feasible.
     """
-    orders = {o.id: o for o in scenario.orders}
+    members = None if producers is None else set(producers)
+    orders = {
+        o.id: o for o in scenario.orders if members is None or o.producer in members
+    }
     points = {d.id: d for d in scenario.delivery_points}
     farms = {p.id: p for p in scenario.producers}
+    by_id = {v.id: v for v in fleet}
     errors: list[str] = []
     picked_count: Counter[str] = Counter()
     delivered_count: Counter[str] = Counter()
-    errors += _check_fleet(scenario, solution)
+    errors += _check_fleet(solution, by_id)
     for route in solution.routes:
-        errors += _check_scenario_route(scenario, matrix, route, orders, points, farms)
+        errors += _check_scenario_route(
+            scenario, matrix, route, orders, points, farms, by_id.get(route.vehicle)
+        )
         for stop in route.stops:
             if stop.type == "pickup" and stop.order:
                 picked_count[stop.order] += 1
@@ -207,11 +301,12 @@ def check_solution(
 
 def _check_scenario_route(
     scenario: Scenario,
-    matrix: TravelMatrix,
+    matrix: SiteMatrix,
     route: Route,
     orders: dict[str, Order],
     points: dict[str, DeliveryPoint],
     farms: dict[str, Producer],
+    vehicle: FleetVehicle | None,
 ) -> list[str]:
     where = f"{solution_label(route)}"
     errors: list[str] = []
@@ -221,6 +316,7 @@ def _check_scenario_route(
     stops = route.stops
     if len(stops) < 2 or stops[0].type != "start" or stops[-1].type != "end":
         return [f"{where}: must begin with a start stop and finish with an end stop"]
+    errors += _check_totals(where, matrix, route)
     load_kg, load_crates = 0.0, 0
     on_board: set[str] = set()
     for prev, stop in pairwise(stops):
@@ -239,8 +335,18 @@ def _check_scenario_route(
                     f"{where}: stop at {stop.site} names unknown order {stop.order!r}"
                 )
                 continue
+            errors += _check_service(where, stop, order, farms, points)
+            if (
+                vehicle is not None
+                and vehicle.serves
+                and (order.producer not in vehicle.serves)
+            ):
+                errors.append(
+                    f"{where}: carries {order.id!r} of producer {order.producer}, but "
+                    f"this vehicle only serves {list(vehicle.serves)}"
+                )
             if stop.type == "pickup":
-                errors += _check_pickup(where, stop, order, farms, vt, route)
+                errors += _check_pickup(where, stop, order, farms, vt)
                 on_board.add(order.id)
                 load_kg += order.kg
                 load_crates += order.crates
@@ -275,13 +381,57 @@ def _check_scenario_route(
     return errors
 
 
+def _check_totals(where: str, matrix: SiteMatrix, route: Route) -> list[str]:
+    """The reported distance and duration follow from the stops and the matrix."""
+    stops = route.stops
+    legs_m = [
+        float(matrix.distance_m[matrix.index(a.site), matrix.index(b.site)])
+        for a, b in pairwise(stops)
+    ]
+    errors = []
+    # Integer matrices round each leg to the metre: allow half a metre per leg.
+    if abs(sum(legs_m) - route.distance_m) > 0.5 * len(legs_m) + 1e-6:
+        errors.append(
+            f"{where}: reports {route.distance_m:.0f} m; its legs add up to "
+            f"{sum(legs_m):.0f} m"
+        )
+    span = stops[-1].arrival_s - stops[0].departure_s
+    if abs(span - route.duration_s) > _TIME_TOLERANCE_S:
+        errors.append(
+            f"{where}: reports {route.duration_s:.0f} s; it leaves at "
+            f"{stops[0].departure_s:.0f} s and is back at {stops[-1].arrival_s:.0f} s"
+        )
+    return errors
+
+
+def _check_service(
+    where: str,
+    stop: Stop,
+    order: Order,
+    farms: dict[str, Producer],
+    points: dict[str, DeliveryPoint],
+) -> list[str]:
+    """Loading at a farm and unloading at a point take their stated time."""
+    if stop.type == "pickup":
+        needed = farms[order.producer].loading_min * 60
+        what = "loading"
+    else:
+        needed = points[order.delivery_point].service_min * 60
+        what = "unloading"
+    if stop.departure_s + _TIME_TOLERANCE_S < stop.start_s + needed:
+        return [
+            f"{where}: leaves {stop.site} {stop.departure_s - stop.start_s:.0f}s "
+            f"after starting, before the {needed:.0f}s of {what} {order.id!r}"
+        ]
+    return []
+
+
 def _check_pickup(
     where: str,
     stop: Stop,
     order: Order,
     farms: dict[str, Producer],
     vt: VehicleType,
-    route: Route,
 ) -> list[str]:
     errors: list[str] = []
     farm = farms[order.producer]
@@ -302,8 +452,6 @@ def _check_pickup(
         errors.append(
             f"{where}: chilled order {order.id!r} in a non-refrigerated vehicle"
         )
-    if route.owner and route.strategy == "separate" and route.owner != order.producer:
-        errors.append(f"{where}: separate strategy carries another producer's order")
     return errors
 
 
@@ -339,12 +487,19 @@ def solution_label(route: Route) -> str:
 
 
 def assert_feasible(
-    scenario: Scenario, matrix: TravelMatrix, solution: Solution
+    scenario: Scenario,
+    matrix: SiteMatrix,
+    solution: Solution,
+    *,
+    fleet: Sequence[FleetVehicle],
+    producers: Collection[str] | None = None,
 ) -> None:
     """Raise :class:`InfeasiblePlanError` unless ``solution`` passes the checks.
 
-    The checks are those of :func:`check_solution`.
+    The checks and arguments are those of :func:`check_solution`.
     """
-    errors = check_solution(scenario, matrix, solution)
+    errors = check_solution(
+        scenario, matrix, solution, fleet=fleet, producers=producers
+    )
     if errors:
         raise InfeasiblePlanError(errors)

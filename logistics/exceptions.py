@@ -27,6 +27,17 @@ class ScenarioError(LogisticsError, ValueError):
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
 
 
+class UnknownIdError(LogisticsError, KeyError):
+    """An id (producer, vehicle type, order, request, site) is unknown where looked up.
+
+    The message names the id and, where short, the known ones.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() is the repr of its argument; show the message as written.
+        return str(self.args[0]) if self.args else ""
+
+
 class NetworkError(LogisticsError, RuntimeError):
     """The road network cannot be built (missing file, offline download, ...)."""
 

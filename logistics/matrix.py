@@ -6,7 +6,7 @@ length of *that fastest path* (not of the shortest path, which could be a slow d
 through town), obtained by summing edge lengths down the shortest-path tree.
 
 :func:`build_geodesic_matrix` is the fallback when no road network is available: it is
-clearly labelled as such in :attr:`TravelMatrix.description`.
+labelled as such in :attr:`TravelMatrix.description`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class TravelMatrix:
         ``"road"`` (fastest paths on a road network) or ``"geodesic"`` (fallback).
     description
         Human-readable provenance, e.g. ``"OpenStreetMap file melun.osm.bz2 (OSMnx),
-        fastest paths"``; fallbacks say ``FALLBACK``.
+        fastest paths"``: the one label reports show.
     snap_distance_m
         Distance from each site to its road node, in metres (zeros for geodesic).
     site_node
@@ -576,12 +576,13 @@ def build_geodesic_matrix(
     *,
     detour_factor: float = DEFAULT_DETOUR_FACTOR,
     speed_kmh: float = DEFAULT_GEODESIC_SPEED_KMH,
+    description: str | None = None,
 ) -> TravelMatrix:
     """Estimate travel distances and times without a road network.
 
     Distance is the great-circle distance times ``detour_factor``; time is that
-    distance at ``speed_kmh``. The result is symmetric and labelled ``FALLBACK`` in
-    its description; warning the user is the caller's decision.
+    distance at ``speed_kmh``. The result is symmetric; whether it is a fallback, and
+    warning the user, is the caller's to say (``description``).
 
     Parameters
     ----------
@@ -593,6 +594,9 @@ def build_geodesic_matrix(
         Ratio of road to straight-line distance, >= 1.
     speed_kmh
         Average driving speed in km/h, > 0.
+    description
+        The provenance label; by default it names the method and its two
+        parameters.
 
     Returns
     -------
@@ -613,9 +617,10 @@ def build_geodesic_matrix(
         distance_m=distance_m,
         duration_s=distance_m / (speed_kmh / 3.6),
         source="geodesic",
-        description=(
-            f"geodesic estimate: great-circle × {detour_factor:g} detour at "  # noqa: RUF001
-            f"{speed_kmh:g} km/h (FALLBACK, no road network)"
+        description=description
+        or (
+            f"geodesic estimate: great-circle x {detour_factor:g} detour at "
+            f"{speed_kmh:g} km/h"
         ),
         snap_distance_m=np.zeros(len(ids)),
     )

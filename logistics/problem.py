@@ -20,27 +20,17 @@ Model
 
 from __future__ import annotations
 
-import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
 
 import numpy as np
 
-from .constants import COST_SCALE, MASS_SCALE, UNSERVED_PENALTY_EUR
+from .constants import COST_SCALE, UNSERVED_PENALTY_EUR
+from .exceptions import UnknownIdError
 
-if TYPE_CHECKING:
-    from .matrix import TravelMatrix
-    from .scenario import Scenario
-
-__all__ = [
-    "Request",
-    "RoutingProblem",
-    "Vehicle",
-    "Visit",
-    "build_problem",
-    "scenario_vehicles",
-]
+__all__ = ["Request", "RoutingProblem", "Vehicle", "Visit"]
 
 Window = tuple[int, int]
 
@@ -150,9 +140,14 @@ class RoutingProblem:
     dimensions: tuple[str, ...] = ("load",)
     location_ids: tuple[str, ...] = ()
     name: str = ""
-    _by_id: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for attr in ("distance", "duration"):
+            # A read-only view: the problem never changes, and callers' arrays stay
+            # theirs (no copy).
+            view = np.asarray(getattr(self, attr)).view()
+            view.flags.writeable = False
+            object.__setattr__(self, attr, view)
         n = self.distance.shape[0]
         if self.distance.shape != (n, n) or self.duration.shape != (n, n):
             msg = (
@@ -182,7 +177,12 @@ class RoutingProblem:
             if len(v.capacity) != n_dims or not (0 <= v.start < n and 0 <= v.end < n):
                 msg = f"vehicle {v.id!r} has a bad capacity or start/end location"
                 raise ValueError(msg)
-        self._by_id.update({r.id: i for i, r in enumerate(self.requests)})
+
+    @cached_property
+    def _request_positions(self) -> dict[str, int]:
+        """Request index by id, derived once per instance (never an init field, so
+        ``dataclasses.replace`` gives the new problem its own)."""
+        return {r.id: i for i, r in enumerate(self.requests)}
 
     @property
     def has_shipments(self) -> bool:
@@ -200,8 +200,21 @@ class RoutingProblem:
         return any(r.allowed_vehicles is not None for r in self.requests)
 
     def request_index(self, request_id: str) -> int:
-        """Return the index of the request with id ``request_id``."""
-        return self._by_id[request_id]
+        """Return the index of the request with id ``request_id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If no request has that id.
+        """
+        try:
+            return self._request_positions[request_id]
+        except KeyError:
+            msg = (
+                f"request id {request_id!r} is not in problem {self.name!r} "
+                f"({len(self.requests)} requests)"
+            )
+            raise UnknownIdError(msg) from None
 
     def route_distance(self, vehicle: int, visits: Sequence[int]) -> int:
         """Return the distance of a route visiting ``visits`` in order."""
@@ -214,183 +227,3 @@ class RoutingProblem:
         return np.array(
             [v.start, *(self.visits[i].location for i in visits), v.end], dtype=np.int64
         )
-
-
-# -- scenario -> problem ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScenarioVehicle:
-    """One physical vehicle of a scenario, with a stable id."""
-
-    id: str
-    type: str
-    owner: str
-    start: str
-    end: str
-
-
-def scenario_vehicles(
-    scenario: Scenario, *, pooled: bool
-) -> tuple[ScenarioVehicle, ...]:
-    """List the vehicles of a strategy, with stable ids.
-
-    A producer's own vehicles are named ``<producer>-<type>-<k>`` and are based at the
-    farm; extra pooled vehicles are named ``pool-<type>-<k>``. The same producer vehicle
-    has the same id in the separate and the pooled strategy, which lets the pooled
-    search start from the separate plan.
-    """
-    vehicles: list[ScenarioVehicle] = []
-    if not pooled or scenario.pooled_fleet.include_producer_vehicles:
-        for p in scenario.producers:
-            k = 0
-            for entry in p.vehicles:
-                for _ in range(entry.count):
-                    k += 1
-                    vid = f"{p.id}-{entry.type}-{k}"
-                    vehicles.append(ScenarioVehicle(vid, entry.type, p.id, p.id, p.id))
-    if pooled:
-        k = 0
-        for extra in scenario.pooled_fleet.vehicles:
-            for _ in range(extra.count):
-                k += 1
-                vid = f"pool-{extra.type}-{k}"
-                end = extra.end or extra.start
-                vehicles.append(ScenarioVehicle(vid, extra.type, "", extra.start, end))
-    return tuple(vehicles)
-
-
-def _objective_coefficients(scenario: Scenario, type_id: str) -> tuple[int, int, int]:
-    """Integer (fixed, per metre, per second) costs of a vehicle type for the objective.
-
-    ``cost``: fixed + running cost per km (at half load, see
-    :func:`~logistics.accounting.running_cost_per_km_eur`) + driver time;
-    ``cost_carbon``: the same plus the carbon price x kg CO2e per km at half load;
-    ``distance`` and ``time``: metres or seconds only.
-    """
-    from .accounting import co2e_per_km_kg, factor_table, running_cost_per_km_eur
-
-    settings = scenario.solver
-    if settings.objective == "distance":
-        return 0, 1, 0
-    if settings.objective == "time":
-        return 0, 0, 1
-    vt = scenario.vehicle_type(type_id)
-    table = factor_table(scenario)
-    per_km = running_cost_per_km_eur(vt, table)
-    if settings.objective == "cost_carbon":
-        per_km += co2e_per_km_kg(vt, table) * settings.carbon_price_eur_per_t / 1000.0
-    fixed = round(vt.fixed_cost_eur * COST_SCALE)
-    per_m = round(per_km * COST_SCALE / 1000.0)
-    per_s = round(vt.driver_cost_per_h_eur * COST_SCALE / 3600.0)
-    return fixed, per_m, per_s
-
-
-def build_problem(
-    scenario: Scenario,
-    matrix: TravelMatrix,
-    *,
-    pooled: bool,
-    producers: Collection[str] | None = None,
-) -> RoutingProblem:
-    """Build the routing problem of a strategy for some or all producers.
-
-    Parameters
-    ----------
-    scenario
-        The validated scenario.
-    matrix
-        Travel distances and times between all the scenario's sites.
-    pooled
-        ``False``: only the producers' own vehicles (use it with one producer for the
-        separate strategy). ``True``: the pooled fleet.
-    producers
-        Keep only these producers' orders and own vehicles (all when ``None``). This is
-        the cheap rebuild used for coalitions.
-
-    Returns
-    -------
-    RoutingProblem
-        Shipments from each farm to each delivery point, with capacities in grams and
-        crates, time windows in seconds after midnight, costs in micro-euros.
-    """
-    keep = (
-        set(producers) if producers is not None else {p.id for p in scenario.producers}
-    )
-    vehicles = [
-        v
-        for v in scenario_vehicles(scenario, pooled=pooled)
-        if v.owner in keep or (pooled and v.owner == "")
-    ]
-    duration = np.rint(matrix.duration_s).astype(np.int64)
-    distance = np.rint(matrix.distance_m).astype(np.int64)
-    day_end = 48 * 3600
-    problem_vehicles = []
-    for sv in vehicles:
-        vt = scenario.vehicle_type(sv.type)
-        fixed, per_m, per_s = _objective_coefficients(scenario, sv.type)
-        problem_vehicles.append(
-            Vehicle(
-                id=sv.id,
-                start=matrix.index(sv.start),
-                end=matrix.index(sv.end),
-                capacity=(round(vt.capacity_kg * MASS_SCALE), vt.capacity_crates),
-                shift=(0, day_end),
-                max_duration=scenario.max_route_duration_s,
-                fixed_cost=fixed,
-                distance_cost=per_m,
-                duration_cost=per_s,
-                type=sv.type,
-                owner=sv.owner,
-                refrigerated=vt.refrigerated,
-            )
-        )
-    reefers = tuple(i for i, v in enumerate(problem_vehicles) if v.refrigerated)
-    points = {d.id: d for d in scenario.delivery_points}
-    producer_by_id = {p.id: p for p in scenario.producers}
-    visits: list[Visit] = []
-    requests: list[Request] = []
-    for order in scenario.orders:
-        if order.producer not in keep:
-            continue
-        farm = producer_by_id[order.producer]
-        point = points[order.delivery_point]
-        r_idx = len(requests)
-        visits.append(
-            Visit(
-                location=matrix.index(farm.id),
-                request=r_idx,
-                kind="pickup",
-                service=round(farm.loading_min * 60),
-                windows=((farm.available.start, farm.available.end),),
-            )
-        )
-        visits.append(
-            Visit(
-                location=matrix.index(point.id),
-                request=r_idx,
-                kind="delivery",
-                service=round(point.service_min * 60),
-                windows=tuple(sorted((w.start, w.end) for w in point.time_windows)),
-            )
-        )
-        requests.append(
-            Request(
-                id=order.id,
-                pickup=len(visits) - 2,
-                delivery=len(visits) - 1,
-                demand=(math.ceil(order.kg * MASS_SCALE), order.crates),
-                allowed_vehicles=reefers if order.temperature == "chilled" else None,
-                group=order.producer,
-            )
-        )
-    return RoutingProblem(
-        distance=distance,
-        duration=duration,
-        visits=tuple(visits),
-        requests=tuple(requests),
-        vehicles=tuple(problem_vehicles),
-        dimensions=("g", "crates"),
-        location_ids=matrix.site_ids,
-        name=scenario.name,
-    )

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from .constants import SECONDS_PER_HOUR
-from .exceptions import ScenarioError
+from .exceptions import ScenarioError, UnknownIdError
 
 __all__ = [
     "DeliveryPoint",
@@ -249,6 +249,14 @@ class PooledVehicles(BaseModel):
         description="Producer or hub id where the vehicle starts."
     )
     end: Identifier | None = Field(default=None, description="Defaults to ``start``.")
+    owner: Identifier | None = Field(
+        default=None,
+        description=(
+            "Producer lending the vehicle to the pool: it then serves only coalitions "
+            "that include this producer. Without an owner the vehicle belongs to the "
+            "collective and is open to every coalition of producers."
+        ),
+    )
 
 
 class PooledFleet(BaseModel):
@@ -359,12 +367,24 @@ class Scenario(BaseModel):
 
     # -- lookups -----------------------------------------------------------------
     def vehicle_type(self, type_id: str) -> VehicleType:
-        """Return the vehicle type with id ``type_id``."""
-        return next(t for t in self.vehicle_types if t.id == type_id)
+        """Return the vehicle type with id ``type_id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If the scenario has no such vehicle type; the message lists the known ones.
+        """
+        return _by_id(self.vehicle_types, type_id, "vehicle type")
 
     def producer(self, producer_id: str) -> Producer:
-        """Return the producer with id ``producer_id``."""
-        return next(p for p in self.producers if p.id == producer_id)
+        """Return the producer with id ``producer_id``.
+
+        Raises
+        ------
+        UnknownIdError
+            If the scenario has no such producer.
+        """
+        return _by_id(self.producers, producer_id, "producer")
 
     def site_coordinates(self) -> dict[str, tuple[float, float]]:
         """Return ``{site id: (lat, lon)}`` for producers, delivery points and hubs."""
@@ -379,6 +399,19 @@ class Scenario(BaseModel):
     def max_route_duration_s(self) -> int:
         """Maximum route duration in seconds."""
         return round(self.max_route_duration_h * SECONDS_PER_HOUR)
+
+
+_Item = TypeVar("_Item", VehicleType, Producer)
+
+
+def _by_id(items: list[_Item], wanted: str, what: str) -> _Item:
+    """Find the item with id ``wanted`` or raise an error naming the known ids."""
+    for item in items:
+        if item.id == wanted:
+            return item
+    known = sorted(i.id for i in items)
+    msg = f"{what} id {wanted!r} is not in the scenario; known: {known}"
+    raise UnknownIdError(msg)
 
 
 def _duplicates(ids: list[str]) -> list[str]:
@@ -408,7 +441,7 @@ def _reference_problems(s: Scenario) -> list[str]:
             f"{field}: id {d!r} is used more than once; ids must be unique"
             for d in _duplicates(ids)
         ]
-    problems += _fleet_problems(s, types, producers | hubs)
+    problems += _fleet_problems(s, types, producers | hubs, producers)
     problems += _factor_problems(s)
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
@@ -446,7 +479,7 @@ def _reference_problems(s: Scenario) -> list[str]:
 
 def _factor_problems(s: Scenario) -> list[str]:
     """Emission classes must exist in the factor table; overrides must be valid."""
-    from .emissions import factors
+    from .factors import factors
 
     try:
         table = factors(s.factors or None)
@@ -468,7 +501,7 @@ def _factor_problems(s: Scenario) -> list[str]:
 
 
 def _fleet_problems(
-    s: Scenario, types: dict[str, VehicleType], bases: set[str]
+    s: Scenario, types: dict[str, VehicleType], bases: set[str], producer_ids: set[str]
 ) -> list[str]:
     problems: list[str] = []
     for i, p in enumerate(s.producers):
@@ -487,6 +520,8 @@ def _fleet_problems(
                 problems.append(
                     f"{where}.{field}: {site!r} is not a known producer or hub id"
                 )
+        if v.owner is not None and v.owner not in producer_ids:
+            problems.append(f"{where}.owner: {v.owner!r} is not a known producer id")
     if not any(p.vehicles for p in s.producers) and not s.pooled_fleet.vehicles:
         problems.append("producers[*].vehicles: no vehicle at all in the scenario")
     return problems

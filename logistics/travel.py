@@ -31,7 +31,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class NetworkInfo:
-    """What network the matrix comes from, for the report."""
+    """What network the matrix comes from, for the report.
+
+    ``source`` is the one provenance label, the same as the matrix's
+    ``description``: it says ``FALLBACK`` only when the geodesic estimate replaced
+    an unreachable road network (``fallback_reason`` then says why).
+    """
 
     source: str
     kind: str
@@ -143,7 +148,7 @@ def build_travel(
                 for sid, d in zip(ids, matrix.snap_distance_m, strict=True)
             }
             info = NetworkInfo(
-                network.source,
+                matrix.description,
                 network.kind,
                 network.n_nodes,
                 network.n_edges,
@@ -163,16 +168,17 @@ def build_travel(
                 FallbackWarning,
                 stacklevel=2,
             )
+    label = (
+        f"geodesic estimate: great-circle x {settings.detour_factor:g} detour at "
+        f"{settings.speed_kmh:g} km/h"
+        + (" (FALLBACK: no road network reachable)" if fallback_reason else "")
+    )
     matrix = build_geodesic_matrix(
         ids,
         lats,
         lons,
         detour_factor=settings.detour_factor,
         speed_kmh=settings.speed_kmh,
-    )
-    label = (
-        f"geodesic estimate: great-circle x {settings.detour_factor:g} detour at "
-        f"{settings.speed_kmh:g} km/h"
-        + (" (FALLBACK: no road network reachable)" if fallback_reason else "")
+        description=label,
     )
     return TravelData(matrix, NetworkInfo(label, "geodesic", 0, 0, fallback_reason))

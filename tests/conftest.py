@@ -122,6 +122,29 @@ def three_farms_matrix(three_farms: Scenario):  # type: ignore[no-untyped-def]
     return build_travel(three_farms).matrix
 
 
+@pytest.fixture(scope="session")
+def three_farms_context(three_farms, three_farms_matrix):  # type: ignore[no-untyped-def]
+    """Planning context of the tiny scenario (no plan store)."""
+    from logistics.context import build_context
+
+    return build_context(three_farms, three_farms_matrix)
+
+
+def solve_with(strategy_name: str, context, producers=None, start=None):  # type: ignore[no-untyped-def]
+    """Run a registered strategy through ``run_strategy`` (solved and checked)."""
+    from logistics.strategies import get_strategy, run_strategy
+
+    return run_strategy(get_strategy(strategy_name), context, producers, start=start)
+
+
+def fleet_of(strategy_name: str, context, producers=None):  # type: ignore[no-untyped-def]
+    """The fleet a registered strategy gives ``producers`` (all by default)."""
+    from logistics.strategies import get_strategy
+
+    members = producers if producers is not None else context.producer_ids
+    return get_strategy(strategy_name).fleet(context, members)
+
+
 def grid_problem(
     points: list[tuple[int, int]],
     demands: list[int],

@@ -8,13 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logistics.accounting import account, factor_table, running_cost_per_km_eur
-from logistics.compare import solve_pooled, solve_separate
+from logistics.accounting import account
+from logistics.context import build_context
+from logistics.exceptions import UnknownIdError
+from logistics.factors import factors, vehicle_rates
 from logistics.scenario import parse_scenario
 from logistics.solution import Route, Solution, Stop
 from logistics.travel import build_travel
 
-from .conftest import tiny_raw
+from .conftest import solve_with, tiny_raw
 
 
 def _classed_raw() -> dict:  # type: ignore[type-arg]
@@ -71,9 +73,22 @@ def test_objective_per_km_cost_comes_from_the_factor_table(classed) -> None:
     scenario, _ = classed
     vt = scenario.vehicle_type("van")
     expected = (0.065 + 0.010 * 0.5) * 1.67 + 0.28
-    assert running_cost_per_km_eur(vt, factor_table(scenario)) == pytest.approx(
-        expected
+    rates = vehicle_rates(vt, factors(scenario.factors or None))
+    assert rates.running_eur_per_km == pytest.approx(expected)
+    # and CO2e at half load: (0.065 + 0.005) L/km x 3.16 kg/L
+    assert rates.co2e_kg_per_km == pytest.approx(0.070 * 3.16)
+
+
+def test_route_of_an_unknown_vehicle_type_is_a_clear_error(classed) -> None:
+    """Accounting a route whose vehicle type the scenario lacks names the type."""
+    scenario, matrix = classed
+    stops = (
+        Stop("p1", "start", None, 0, 0, 0, 0.0, 0),
+        Stop("p1", "end", None, 0, 0, 0, 0.0, 0),
     )
+    route = Route("separate", "p1-van-1", "hovercraft", "p1", stops, 0.0, 0.0)
+    with pytest.raises(UnknownIdError, match="vehicle type id 'hovercraft'"):
+        account(scenario, Solution("separate", (route,), (), 0, "hand", 0), matrix)
 
 
 def test_unknown_emission_class_is_rejected() -> None:
@@ -103,8 +118,9 @@ def test_producer_shares_sum_to_strategy_totals(kgs) -> None:  # type: ignore[no
     }
     scenario = parse_scenario(raw)
     matrix = build_travel(scenario).matrix
-    separate = solve_separate(scenario, matrix)
-    for solution in (separate, solve_pooled(scenario, matrix, initial=separate)):
+    context = build_context(scenario, matrix)
+    separate = solve_with("separate", context)
+    for solution in (separate, solve_with("pooled", context, start=separate)):
         acc = account(scenario, solution, matrix)
         assert math.isclose(
             sum(p.co2e_kg for p in acc.producers), acc.co2e_kg, rel_tol=1e-9

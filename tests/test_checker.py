@@ -6,13 +6,27 @@ import dataclasses
 
 import pytest
 
-from logistics.checker import assert_feasible, check_plan, check_solution
-from logistics.compare import solve_separate
+from logistics.checker import assert_feasible, check_plan
+from logistics.checker import check_solution as _check_solution
 from logistics.exceptions import InfeasiblePlanError
 from logistics.plan import Plan, RoutePlan
 from logistics.solution import Solution, Stop, Unserved
 
-from .conftest import grid_problem
+from .conftest import fleet_of as _fleet_of
+from .conftest import grid_problem, solve_with
+
+
+def _fleet(scenario, matrix):  # type: ignore[no-untyped-def]
+    """The separate fleet of the tiny scenario (each van serves its owner)."""
+    from logistics.context import build_context
+
+    return _fleet_of("separate", build_context(scenario, matrix))
+
+
+def check_solution(scenario, matrix, solution):  # type: ignore[no-untyped-def]
+    """Check against the separate fleet, as the hand-made routes claim to be."""
+    return _check_solution(scenario, matrix, solution, fleet=_fleet(scenario, matrix))
+
 
 POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4)]
 
@@ -28,14 +42,20 @@ def _hand_route(matrix, stops_spec, vehicle="p1-van-1", vtype="van", owner="p1")
     t = 7 * 3600.0
     stops = []
     prev = None
+    distance_m = 0.0
     for site, kind, order, load in stops_spec:
         if prev is not None:
             t += float(matrix.duration_s[matrix.index(prev), matrix.index(site)])
-        service = 120.0 if kind in ("pickup", "delivery") else 0.0
+            distance_m += float(
+                matrix.distance_m[matrix.index(prev), matrix.index(site)]
+            )
+        # Default loading 2 min per order at farms, unloading 5 min at points.
+        service = {"pickup": 120.0, "delivery": 300.0}.get(kind, 0.0)
         stops.append(Stop(site, kind, order, t, t, t + service, load, 0))
         t += service
         prev = site
-    return Route("separate", vehicle, vtype, owner, tuple(stops), 0.0, 0.0)
+    duration = stops[-1].arrival_s - stops[0].departure_s
+    return Route("separate", vehicle, vtype, owner, tuple(stops), distance_m, duration)
 
 
 def _solution(routes, unserved=()) -> Solution:  # type: ignore[no-untyped-def]
@@ -118,7 +138,12 @@ def test_infeasible_hand_made_plans_are_rejected(
     route = _hand_route(three_farms_matrix, spec)
     solution = _solution([route], unserved)
     with pytest.raises(InfeasiblePlanError, match=pattern):
-        assert_feasible(three_farms, three_farms_matrix, solution)
+        assert_feasible(
+            three_farms,
+            three_farms_matrix,
+            solution,
+            fleet=_fleet(three_farms, three_farms_matrix),
+        )
 
 
 def test_late_delivery_and_overload_are_rejected(
@@ -140,7 +165,14 @@ def test_late_delivery_and_overload_are_rejected(
     errors = check_solution(
         three_farms,
         three_farms_matrix,
-        _solution([dataclasses.replace(route, stops=late)], OTHERS_UNSERVED),
+        _solution(
+            [
+                dataclasses.replace(
+                    route, stops=late, duration_s=route.duration_s + 5 * 3600
+                )
+            ],
+            OTHERS_UNSERVED,
+        ),
     )
     assert any("outside the time windows of d1" in e for e in errors)
     small = three_farms.model_copy(
@@ -175,9 +207,11 @@ def test_chilled_order_in_ambient_van_is_rejected(
     assert any("chilled order 'o4' in a non-refrigerated vehicle" in e for e in errors)
 
 
-def test_solver_output_passes_the_checker(three_farms, three_farms_matrix) -> None:
+def test_solver_output_passes_the_checker(
+    three_farms, three_farms_matrix, three_farms_context
+) -> None:
     """The separate strategy's output is feasible and explains its unserved order."""
-    solution = solve_separate(three_farms, three_farms_matrix)
+    solution = solve_with("separate", three_farms_context)
     assert check_solution(three_farms, three_farms_matrix, solution) == []
     assert [u.order for u in solution.unserved] == ["o4"]
     assert "no refrigerated vehicle" in solution.unserved[0].reason
@@ -221,3 +255,43 @@ def test_route_must_use_a_fleet_vehicle_from_its_base(
         three_farms, three_farms_matrix, _solution([ghost], OTHERS_UNSERVED)
     )
     assert any("not a vehicle of the separate fleet" in e for e in errors)
+
+
+def test_short_unloading_and_misreported_totals_are_rejected(
+    three_farms, three_farms_matrix
+) -> None:
+    """A stop left before its service time is up, and a route whose reported km or
+    hours do not follow from its stops, are caught."""
+    route = _hand_route(three_farms_matrix, FEASIBLE_P1)
+    hasty = tuple(
+        dataclasses.replace(s, departure_s=s.start_s + 30) if s.order == "o2" else s
+        for s in route.stops
+    )
+    errors = check_solution(
+        three_farms,
+        three_farms_matrix,
+        _solution([dataclasses.replace(route, stops=hasty)], OTHERS_UNSERVED),
+    )
+    assert any("before the 300s of unloading 'o2'" in e for e in errors)
+    assert any("before the 120s of loading 'o2'" in e for e in errors)
+    wrong = dataclasses.replace(
+        route, distance_m=route.distance_m + 5000, duration_s=route.duration_s - 600
+    )
+    errors = check_solution(
+        three_farms, three_farms_matrix, _solution([wrong], OTHERS_UNSERVED)
+    )
+    assert any("its legs add up to" in e for e in errors)
+    assert any("is back at" in e for e in errors)
+
+
+def test_problem_checker_finds_route_duration_over_its_maximum() -> None:
+    """A route that cannot be done within the vehicle's maximum duration, whatever
+    the departure, is rejected with its shortest duration."""
+    problem = grid_problem(POINTS, [1, 1, 1], capacity=10, n_vehicles=1)
+    tight = dataclasses.replace(
+        problem,
+        vehicles=(dataclasses.replace(problem.vehicles[0], max_duration=50),),
+    )
+    errors = check_plan(tight, Plan((RoutePlan(0, (0, 1, 2)),), ()))
+    assert any("route lasts" in e and "> 50" in e for e in errors)
+    assert check_plan(problem, Plan((RoutePlan(0, (0, 1, 2)),), ())) == []

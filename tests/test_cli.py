@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from logistics.cli import main
@@ -18,8 +19,27 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
     out = capsys.readouterr().out
     assert "separate vs pooled" in out
-    assert "Saved by pooling" in out
+    assert "Saved by pooled" in out
     assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_strategies_flag_selects_what_runs(tmp_path, capsys) -> None:
+    """--strategies separate runs the baseline alone; an unknown name is refused."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    out = tmp_path / "out"
+    assert (
+        main(["run", str(path), "-q", "--strategies", "separate", "--out", str(out)])
+        == 0
+    )
+    report = json.loads((out / "report.json").read_text())
+    assert list(report["strategies"]) == ["separate"]
+    assert report["savings"] == {}
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(path), "-q", "--strategies", "separate,hubb"])
+    assert exc.value.code == 2
+    assert "unknown strategy 'hubb'" in capsys.readouterr().err
 
 
 def test_bad_scenario_exits_2_with_message_not_traceback(tmp_path, capsys) -> None:

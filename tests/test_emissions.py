@@ -16,27 +16,46 @@ import math
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logistics.emissions import (
-    FactorTable,
-    VehicleClass,
-    allocate_iso14083,
-    co2e_g_per_kg_delivered,
-    cost_eur_per_kg_delivered,
-    empty_running_share,
-    factors,
-    leg_co2e_kg,
-    leg_co2e_split,
-    leg_cost_eur,
-    leg_energy,
-    load_factor,
-    route_emissions,
-    route_energy_cost_eur,
-    route_running_cost_eur,
-)
+from logistics.emissions import Legs, RouteEmissions, allocate_iso14083, route_emissions
+from logistics.factors import FactorTable, factors
+
+
+def _leg(distance_km, load_kg, capacity_kg, vehicle_class, *, refrigerated, table=None):  # type: ignore[no-untyped-def]
+    """One leg as a route of one leg."""
+    return route_emissions(
+        [distance_km],
+        [load_kg],
+        capacity_kg,
+        vehicle_class,
+        refrigerated=refrigerated,
+        table=table,
+    )
+
+
+def leg_energy(*args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    """Energy of one leg."""
+    return _leg(*args, **kwargs).energy
+
+
+def leg_co2e_kg(*args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    """WTW kg CO2e of one leg."""
+    return _leg(*args, **kwargs).co2e_kg
+
+
+def leg_co2e_split(*args, **kwargs) -> RouteEmissions:  # type: ignore[no-untyped-def]
+    """The route of one leg, with its WTW/WTT/TTW totals."""
+    return _leg(*args, **kwargs)
+
+
+def leg_cost_eur(*args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    """Running cost (energy + maintenance) of one leg."""
+    return _leg(*args, **kwargs).running_cost_eur
+
 
 VAN = "van_3t5_diesel"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "emissions.md"
@@ -131,24 +150,24 @@ def test_worked_example_route_matches_the_method_document() -> None:
     assert route.wtt_co2e_kg == pytest.approx(4.53523)
     assert route.ttw_co2e_kg == pytest.approx(16.85481)
     # t·km = 0.3 x 12 + 0.6 x 25 + 0.1 x 3 + 0 x 30 = 18.9; capacity 1.2 t x 70 km = 84
-    assert route.distance_km == pytest.approx(70)
-    assert route.tonne_km == pytest.approx(18.9)
-    assert route.capacity_tonne_km == pytest.approx(84)
-    assert route.load_factor == pytest.approx(0.225)  # 18.9 / 84
-    assert route.empty_running_share == pytest.approx(30 / 70)
+    legs = route.legs
+    assert legs.total_km == pytest.approx(70)
+    assert legs.tonne_km == pytest.approx(18.9)
+    assert legs.capacity_tonne_km == pytest.approx(84)
+    assert legs.load_factor == pytest.approx(0.225)  # 18.9 / 84
+    assert legs.empty_running_share == pytest.approx(30 / 70)
     # energy cost 6.769 x 1.67 = 11.30423; + maintenance 0.28 x 70 = 19.60 -> 30.90423
-    assert route_energy_cost_eur(route) == pytest.approx(11.30423)
-    assert route_running_cost_eur(route) == pytest.approx(30.90423)
-    # 600 kg delivered: 21,390.04 g / 600 = 35.6500... g/kg; 30.90423 / 600 EUR/kg
-    assert co2e_g_per_kg_delivered(route.co2e_kg, 600) == pytest.approx(35.6500667)
-    assert cost_eur_per_kg_delivered(30.90423, 600) == pytest.approx(0.05150705)
+    assert route.energy_cost_eur == pytest.approx(11.30423)
+    assert route.running_cost_eur == pytest.approx(30.90423)
 
 
 def test_route_arrays_are_read_only() -> None:
     """Per-leg arrays of a RouteEmissions cannot be changed in place."""
     route = route_emissions([1.0], [0.0], 1200, VAN, refrigerated=False)
     with pytest.raises(ValueError, match="read-only"):
-        route.leg_co2e_kg[0] = 0.0
+        route.leg_energy[0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        route.legs.load_kg[0] = 0.0
 
 
 def test_allocation_over_three_orders_uses_mass_times_sfd() -> None:
@@ -247,8 +266,10 @@ def test_invalid_override_value_raises_with_its_path() -> None:
     """A value that breaks a rule is reported with its path in the factors block."""
     with pytest.raises(ValueError, match=r"factors\.vehicle_classes\.van_3t5_diesel"):
         factors({"vehicle_classes": {VAN: {"energy_full_per_km": 0.01}}})
-    with pytest.raises(ValueError, match="must be a number"):
+    with pytest.raises(ValueError, match=r"price_eur_per_unit: .*valid number"):
         factors({"carriers": {"diesel": {"price_eur_per_unit": "cheap"}}})
+    with pytest.raises(ValueError, match="must be a number; got True"):
+        factors({"carriers": {"diesel": {"price_eur_per_unit": True}}})
 
 
 def test_overrides_change_only_the_scenario_table() -> None:
@@ -317,13 +338,14 @@ def test_rigid_full_to_empty_ratios_follow_defra() -> None:
 
 
 def test_indicators_handle_zero_denominators() -> None:
-    """Ratios with nothing driven or delivered are nan, not an error."""
-    assert math.isnan(load_factor([0.0], [0.0], 1200))
-    assert math.isnan(empty_running_share([], []))
-    assert math.isnan(co2e_g_per_kg_delivered(1.0, 0))
-    assert math.isnan(cost_eur_per_kg_delivered(1.0, 0))
-    with pytest.raises(ValueError, match="delivered_kg"):
-        co2e_g_per_kg_delivered(1.0, -1)
+    """Ratios with nothing driven are nan, not an error; loads within a milligram of
+    zero count as empty running."""
+    empty = Legs(np.zeros(1), np.zeros(1), 1200)
+    assert math.isnan(empty.load_factor)
+    assert math.isnan(Legs(np.zeros(0), np.zeros(0), 1200).empty_running_share)
+    noisy = Legs(np.array([2.0, 3.0]), np.array([5e-7, 10.0]), 1200)
+    assert noisy.empty_km == 2.0
+    assert noisy.empty_running_share == pytest.approx(0.4)
 
 
 def test_every_class_row_has_a_source_and_an_assumption_flag() -> None:
@@ -414,16 +436,14 @@ def test_route_totals_equal_the_sum_of_legs(
         for d, q in zip(distances, loads, strict=True)
     ]
     assert route.co2e_kg == pytest.approx(math.fsum(co2e))
-    assert route_running_cost_eur(route) == pytest.approx(math.fsum(costs))
+    assert route.running_cost_eur == pytest.approx(math.fsum(costs))
     assert route.wtt_co2e_kg + route.ttw_co2e_kg == pytest.approx(route.co2e_kg)
 
 
 def test_custom_vehicle_class_objects_are_accepted() -> None:
     """A VehicleClass built by the caller works with the table's carriers."""
     base = factors().vehicle_class(VAN)
-    custom = VehicleClass(
-        **{**base.__dict__, "class_id": "my_van", "energy_empty_per_km": 0.1}
-    )
+    custom = base.model_copy(update={"class_id": "my_van", "energy_empty_per_km": 0.1})
     # 10 km empty: 10 x 0.1 = 1.0 L
     assert leg_energy(10, 0, 1200, custom, refrigerated=False) == pytest.approx(1.0)
     assert isinstance(factors(), FactorTable)

@@ -10,9 +10,10 @@ import pytest
 from logistics import compare, load_scenario
 from logistics.checker import check_solution
 from logistics.cli import main
+from logistics.context import build_context
 from logistics.travel import build_travel
 
-from .conftest import SHARED_OSM, shared_osm_file
+from .conftest import SHARED_OSM, fleet_of, shared_osm_file
 
 MELUN = Path(__file__).resolve().parents[1] / "scenarios" / "melun.yaml"
 
@@ -25,7 +26,7 @@ def melun_comparison(tmp_path_factory):  # type: ignore[no-untyped-def]
     mp.setenv("LOGISTICS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     scenario = load_scenario(MELUN)
     travel = build_travel(scenario, scenario_dir=MELUN.parent, osm_dirs=(SHARED_OSM,))
-    result = compare(scenario, matrix=travel.matrix, network=travel.network)
+    result = compare(scenario, travel=travel)
     yield scenario, travel, result
     mp.undo()
 
@@ -42,16 +43,20 @@ def test_melun_runs_on_the_real_road_network(melun_comparison) -> None:
 def test_melun_plans_are_feasible_and_pooled_is_not_worse(melun_comparison) -> None:
     """Both plans pass the checker; pooled objective <= separate; all orders counted."""
     scenario, travel, result = melun_comparison
-    for strategy in (result.separate, result.pooled):
-        solution = strategy.solution
-        assert check_solution(scenario, travel.matrix, solution) == []
+    context = build_context(scenario, travel.matrix)
+    for name in ("separate", "pooled"):
+        solution = result[name].solution
+        fleet = fleet_of(name, context)
+        assert check_solution(scenario, context, solution, fleet=fleet) == []
         served = {o for r in solution.routes for o in r.orders}
         listed = {u.order for u in solution.unserved}
         assert served | listed == {o.id for o in scenario.orders}
-    assert result.pooled.solution.objective <= result.separate.solution.objective + 1e-6
+    assert result["pooled"].solution.objective <= (
+        result["separate"].solution.objective + 1e-6
+    )
     # Road distances are longer than straight lines: every route is >= its crow-fly
     # legs.
-    for route in result.pooled.solution.routes:
+    for route in result["pooled"].solution.routes:
         assert route.distance_km > 0
 
 

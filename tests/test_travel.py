@@ -17,6 +17,8 @@ def test_geodesic_on_request_is_labelled_without_fallback() -> None:
     assert travel.network.kind == "geodesic"
     assert "great-circle x 1.3" in travel.network.source
     assert "FALLBACK" not in travel.network.source
+    # one label: the matrix says the same as the network description
+    assert travel.matrix.description == travel.network.source
 
 
 def test_missing_osm_file_falls_back_with_a_warning_and_label(tmp_path) -> None:
@@ -27,6 +29,7 @@ def test_missing_osm_file_falls_back_with_a_warning_and_label(tmp_path) -> None:
         travel = build_travel(parse_scenario(raw), scenario_dir=tmp_path)
     assert travel.network.kind == "geodesic"
     assert "FALLBACK" in travel.network.source
+    assert travel.matrix.description == travel.network.source
     assert "absent.osm.bz2" in travel.network.fallback_reason
 
 

@@ -4,21 +4,27 @@
 --------------------
 ``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``,
 ``fallback_reason``, ``max_snap_distance_m``, ``snap_distance_m`` (per site)};
-``strategies.separate`` and ``strategies.pooled``, each with ``distance_km``,
+``solver`` (the settings used); ``baseline`` (the strategy savings are measured
+against, normally ``separate``); ``strategies.<name>`` for each strategy run
+(``separate``, ``pooled``, ...), each with ``description``, ``distance_km``,
 ``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``orders_served``,
 ``orders_unserved`` (list of {``order``, ``producer``, ``reason``}), ``objective``,
 ``backend`` and ``routes`` (list of {``vehicle``, ``vehicle_type``, ``owner``,
 ``distance_km``, ``duration_h``, ``cost_eur``, ``co2e_kg``, ``stops``: list of
 {``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
-``load_kg``, ``load_crates``}}); ``savings`` with ``distance_km``, ``distance_pct``,
-``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``,
-``vehicles_used``, ``co2e_from_fewer_km_kg``, ``co2e_from_intensity_kg``.
+``load_kg``, ``load_crates``}}); ``savings.<name>`` for each strategy but the
+baseline, with ``distance_km``, ``distance_pct``, ``duration_h``, ``duration_pct``,
+``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``, ``vehicles_used``,
+``co2e_from_fewer_km_kg``, ``co2e_from_intensity_kg`` (null when undefined), and
+``strategy`` and ``baseline``.
 
 Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indicators``
 (``tonne_km``, ``load_factor``, ``empty_running_share``, ``co2e_g_per_kg_delivered``,
 ``cost_eur_per_kg_delivered``, ``delivered_kg``), ``strategies.<name>.producers``
 (ISO 14083 allocation per producer: ``cost_eur``, ``co2e_kg``, ``delivered_kg``,
-``tonne_km_sfd``, g CO2e and EUR per kg delivered) and ``producer_savings``.
+``tonne_km_sfd``, g CO2e and EUR per kg delivered) and ``producer_savings.<name>``
+(per producer: ``orders_baseline``, ``orders``, ``cost_baseline_eur``, ``cost_eur``,
+``cost_saving_eur``, ``co2e_baseline_kg``, ``co2e_kg``, ``co2e_saving_kg``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .._cache import atomic_write_text
 
 if TYPE_CHECKING:
-    from ..compare import Comparison, StrategyResult
+    from ..comparison import Comparison, StrategyResult
 
 __all__ = ["comparison_dict", "write_report"]
 
@@ -45,9 +51,12 @@ def _num(value: float, digits: int) -> float | None:
 
 
 def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
+    from ..strategies import get_strategy
+
     sol, acc = result.solution, result.account
     by_vehicle = {r.vehicle: r for r in acc.routes}
     return {
+        "description": get_strategy(result.strategy).description,
         "distance_km": round(acc.distance_km, 3),
         "duration_h": round(acc.duration_h, 3),
         "cost_eur": round(acc.cost_eur, 2),
@@ -111,17 +120,28 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "separate_time_limit_s": comparison.scenario.solver.separate_time_limit_s,
             "backend": comparison.scenario.solver.backend,
         },
+        "baseline": comparison.baseline,
         "strategies": {
-            "separate": _strategy_dict(comparison.separate),
-            "pooled": _strategy_dict(comparison.pooled),
+            name: _strategy_dict(result) for name, result in comparison.results.items()
         },
-        "savings": {k: round(v, 3) for k, v in comparison.savings.items()},
-        "producer_savings": [
-            {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-            for row in comparison.producer_savings()
-        ],
+        "savings": {
+            name: {k: _rounded(v) for k, v in saving.as_dict().items()}
+            for name, saving in comparison.savings.items()
+        },
+        "producer_savings": {
+            name: [
+                {k: _rounded(v) for k, v in row.items()}
+                for row in comparison.producer_savings(name)
+            ]
+            for name in comparison.savings
+        },
         "wall_time_s": round(comparison.wall_time_s, 2),
     }
+
+
+def _rounded(value: Any) -> Any:
+    """Round floats to 3 decimals for JSON; other values as they are."""
+    return round(value, 3) if isinstance(value, float) else value
 
 
 def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:

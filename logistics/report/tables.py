@@ -1,4 +1,4 @@
-"""Terminal tables: both strategies side by side, and the savings."""
+"""Terminal tables: the strategies side by side, and what each saves."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ..compare import Comparison
+    from ..comparison import Comparison
 
 __all__ = [
     "comparison_rows",
@@ -28,20 +28,28 @@ _ROWS = (
 )
 
 
-def comparison_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
-    """Return (indicator, separate, pooled, saving) rows as formatted strings."""
-    sep, poo = comparison.separate.account, comparison.pooled.account
+def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    """Return rows (indicator, one value per strategy, one saving per non-baseline).
+
+    Values are formatted strings; strategies in :attr:`Comparison.strategies` order.
+    """
     savings = comparison.savings
     rows = []
     for label, key, fmt in _ROWS:
-        a, b = getattr(sep, key), getattr(poo, key)
-        saving = ""
-        if key in ("distance_km", "duration_h", "cost_eur", "co2e_kg"):
-            pct = savings[key.rsplit("_", 1)[0] + "_pct"]
-            saving = f"{fmt.format(a - b)} ({pct:.1f} %)"
-        elif key == "vehicles_used":
-            saving = f"{a - b:d}"
-        rows.append((label, fmt.format(a), fmt.format(b), saving))
+        values = [
+            fmt.format(getattr(comparison[n].account, key))
+            for n in comparison.strategies
+        ]
+        saved = []
+        for saving in savings.values():
+            if key in ("distance_km", "duration_h", "cost_eur", "co2e_kg"):
+                pct = getattr(saving, key.rsplit("_", 1)[0] + "_pct")
+                saved.append(f"{fmt.format(getattr(saving, key))} ({pct:.1f} %)")
+            elif key == "vehicles_used":
+                saved.append(f"{saving.vehicles_used:d}")
+            else:
+                saved.append("")
+        rows.append((label, *values, *saved))
     return rows
 
 
@@ -54,54 +62,68 @@ _INDICATORS = (
 )
 
 
-def indicator_rows(comparison: Comparison) -> list[tuple[str, str, str, str]]:
-    """Return (indicator, separate, pooled, change) rows for efficiency indicators."""
-    sep, poo = comparison.separate.account, comparison.pooled.account
+def indicator_rows(comparison: Comparison) -> list[tuple[str, ...]]:
+    """Return rows (indicator, one value per strategy, one change per non-baseline)."""
+    base = comparison[comparison.baseline].account
     rows = []
     for label, key, fmt in _INDICATORS:
-        a, b = getattr(sep, key), getattr(poo, key)
-        change = fmt.format(b - a)
-        rows.append(
-            (
-                label,
-                fmt.format(a),
-                fmt.format(b),
-                change if change.startswith("-") else "+" + change,
+        values = [
+            fmt.format(getattr(comparison[n].account, key))
+            for n in comparison.strategies
+        ]
+        changes = []
+        for name in comparison.savings:
+            change = fmt.format(
+                getattr(comparison[name].account, key) - getattr(base, key)
             )
-        )
+            changes.append(change if change.startswith("-") else "+" + change)
+        rows.append((label, *values, *changes))
     return rows
 
 
-def producer_table(comparison: Comparison) -> Table:
+def _headers(comparison: Comparison) -> list[str]:
+    """Column titles: indicator, each strategy, each saving."""
+    return [
+        "Indicator",
+        *(n.capitalize() for n in comparison.strategies),
+        *(f"Saved by {n} (Δ)" for n in comparison.savings),
+    ]
+
+
+def producer_table(comparison: Comparison, strategy: str) -> Table:
     """Return a rich table of each producer's allocated cost and CO2e.
 
-    The allocation follows the ISO 14083 rule.
+    Baseline against ``strategy``; the allocation follows the ISO 14083 rule.
     """
     from rich.table import Table
 
+    base = comparison.baseline
     table = Table(
-        title="Per producer (route cost and CO2e split by kg x shortest distance)"
+        title=(
+            f"Per producer, {base} vs {strategy} (route cost and CO2e split by kg x "
+            "shortest distance)"
+        )
     )
     for name in (
         "Producer",
-        "Orders sep/pool",
-        "Cost sep",
-        "Cost pooled",
+        f"Orders {base}/{strategy}",
+        f"Cost {base}",
+        f"Cost {strategy}",
         "Saved EUR",
-        "CO2e sep kg",
-        "CO2e pooled kg",
+        f"CO2e {base} kg",
+        f"CO2e {strategy} kg",
         "Saved kg",
     ):
         table.add_column(name, justify="left" if name == "Producer" else "right")
-    for row in comparison.producer_savings():
+    for row in comparison.producer_savings(strategy):
         table.add_row(
             row["producer"],
-            f"{row['orders_separate']}/{row['orders_pooled']}",
-            f"{row['cost_separate_eur']:.2f}",
-            f"{row['cost_pooled_eur']:.2f}",
+            f"{row['orders_baseline']}/{row['orders']}",
+            f"{row['cost_baseline_eur']:.2f}",
+            f"{row['cost_eur']:.2f}",
             f"{row['cost_saving_eur']:.2f}",
-            f"{row['co2e_separate_kg']:.2f}",
-            f"{row['co2e_pooled_kg']:.2f}",
+            f"{row['co2e_baseline_kg']:.2f}",
+            f"{row['co2e_kg']:.2f}",
             f"{row['co2e_saving_kg']:.2f}",
         )
     return table
@@ -120,15 +142,21 @@ def comparison_table(comparison: Comparison) -> Table:
 
     net = comparison.network
     table = Table(
-        title=f"{comparison.scenario.name}: separate vs pooled deliveries",
+        title=f"{comparison.scenario.name}: {' vs '.join(comparison.strategies)} "
+        "deliveries",
         caption=f"Network: {net.source}"
         + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
         + f". Objective: {_objective_label(comparison)}.",
     )
-    table.add_column("Indicator")
-    table.add_column("Separate", justify="right")
-    table.add_column("Pooled", justify="right")
-    table.add_column("Saved by pooling (Δ)", justify="right", style="bold green")
+    headers = _headers(comparison)
+    n_values = len(comparison.strategies)
+    for i, header in enumerate(headers):
+        if i == 0:
+            table.add_column(header)
+        elif i <= n_values:
+            table.add_column(header, justify="right")
+        else:
+            table.add_column(header, justify="right", style="bold green")
     for row in comparison_rows(comparison):
         table.add_row(*row)
     table.add_section()
@@ -140,11 +168,11 @@ def comparison_table(comparison: Comparison) -> Table:
 def summary_text(comparison: Comparison) -> str:
     """Return a plain-text version of the comparison table."""
     rows = [
-        ("Indicator", "Separate", "Pooled", "Saved by pooling"),
+        tuple(_headers(comparison)),
         *comparison_rows(comparison),
         *indicator_rows(comparison),
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"{comparison.scenario.name} - network: {comparison.network.source}"]
     for r in rows:
         lines.append(

@@ -11,15 +11,13 @@ PyVRP is optional: :mod:`.pyvrp_solver` imports it only when a
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
+from ..executors import local_executor
 from ..plan import evaluate
 from .base import FirstSolution, SolveParams, Solver
 from .ortools_solver import OrToolsSolver
@@ -108,32 +106,24 @@ def choose_backend(problem: RoutingProblem, backend: str = "auto") -> Solver:
     return candidates[0] if candidates else get_solver("ortools")
 
 
-def _usable_cores() -> int:
-    """Cores this process may run on (the affinity mask, not the machine's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _can_race(problem: RoutingProblem, n_entries: int) -> bool:
-    """Whether ``auto`` should run ``n_entries`` searches in parallel.
-
-    Only from the main process: workers of :mod:`logistics.compare` already use every
-    core, and racing there would oversubscribe them.
-    """
+def _can_race(problem: RoutingProblem, params: SolveParams, n_entries: int) -> bool:
+    """Whether ``auto`` runs its searches in parallel: only when the caller allows
+    it (``params.parallel_searches``) and there is something to race."""
     return (
-        n_entries >= 2
+        params.parallel_searches >= 2
+        and n_entries >= 2
         and bool(problem.requests)
         and bool(problem.vehicles)
-        and _usable_cores() >= 2
-        and multiprocessing.parent_process() is None
-        and "fork" in multiprocessing.get_all_start_methods()
     )
+
+
+Entry = tuple[str, Solver, SolveParams]
+"""One search of a race: label, backend, parameters."""
 
 
 def _race_entries(
     problem: RoutingProblem, candidates: list[Solver], params: SolveParams
-) -> list[tuple[str, str, SolveParams]]:
+) -> list[Entry]:
     """The searches ``auto`` races: (label, backend name, parameters).
 
     Every supporting backend for shipments (pickup and delivery: OR-Tools beat PyVRP
@@ -149,47 +139,46 @@ def _race_entries(
     or, for OR-Tools without a start, the other of the two insertion
     strategies measured best (``benchmarks/results/*insertion*``).
     """
-    entries = [(s.name, s.name, params) for s in candidates]
-    if not problem.has_shipments and entries[0][0] == "pyvrp":
+    single = replace(params, parallel_searches=1)
+    entries: list[Entry] = [(s.name, s, single) for s in candidates]
+    first = candidates[0]
+    if not problem.has_shipments and first.name == "pyvrp":
         # Depot deliveries (CVRP, VRPTW, multi-depot): PyVRP won every such benchmark
         # instance, so the spare core runs PyVRP again with another seed.
         seed = params.seed + 1
-        second = (f"pyvrp seed {seed}", "pyvrp", replace(params, seed=seed))
+        second = (f"pyvrp seed {seed}", first, replace(single, seed=seed))
         return [entries[0], second]
     if len(entries) != 1:
         return entries
-    name = candidates[0].name
+    name = first.name
     if params.initial is not None:
-        entries.append((f"{name} from scratch", name, replace(params, initial=None)))
+        entries.append((f"{name} from scratch", first, replace(single, initial=None)))
     elif name == "ortools":
         other: FirstSolution = (
             "parallel_cheapest_insertion"
             if params.first_solution != "parallel_cheapest_insertion"
             else "local_cheapest_insertion"
         )
-        variant = replace(params, first_solution=other)
-        entries.append((f"ortools {other}", name, variant))
+        variant = replace(single, first_solution=other)
+        entries.append((f"ortools {other}", first, variant))
     return entries
 
 
-def _solve_with(name: str, problem: RoutingProblem, params: SolveParams) -> Plan:
+def _solve_with(solver: Solver, problem: RoutingProblem, params: SolveParams) -> Plan:
     """Run one backend (in a race worker process)."""
-    return get_solver(name).solve(problem, params)
+    return solver.solve(problem, params)
 
 
-def _race(problem: RoutingProblem, entries: list[tuple[str, str, SolveParams]]) -> Plan:
-    """Run every search in its own process and keep the best checked plan.
+def _race(problem: RoutingProblem, entries: list[Entry], workers: int) -> Plan:
+    """Run the searches in worker processes and keep the best checked plan.
 
     Each search gets the full time limit. Plans failing
     :func:`~logistics.checker.check_plan` are discarded; ties go to the earlier entry.
     """
     t0 = time.perf_counter()
     labels = [label for label, _, _ in entries]
-    # fork: no __main__ guard needed and the problem is not re-imported; the parent
-    # has no solver threads running at this point.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(len(entries), mp_context=context) as pool:
-        futures = [pool.submit(_solve_with, n, problem, p) for _, n, p in entries]
+    with local_executor(min(workers, len(entries))) as pool:
+        futures = [pool.submit(_solve_with, s, problem, p) for _, s, p in entries]
         outcomes, failures = [], []
         for label, future in zip(labels, futures, strict=True):
             # Any failure of one search (even a crash) must not cost the other's plan.
@@ -231,11 +220,12 @@ def solve(
     params
         Search settings, passed to the backend(s).
     backend
-        A backend name, or ``"auto"``: with at least two usable cores, run the
-        searches of :func:`_race_entries` in parallel processes and keep the better
-        checked plan (PyVRP and OR-Tools for shipments, two PyVRP seeds for depot
-        deliveries, two OR-Tools searches when only OR-Tools applies); on one core,
-        the first installed backend supporting the problem, PyVRP before OR-Tools.
+        A backend name, or ``"auto"``: with ``params.parallel_searches >= 2``, run
+        the searches of :func:`_race_entries` in parallel worker processes and keep
+        the better checked plan (PyVRP and OR-Tools for shipments, two PyVRP seeds for
+        depot deliveries, two OR-Tools searches when only OR-Tools applies);
+        otherwise the first installed backend supporting the problem, PyVRP before
+        OR-Tools, in this process.
 
     Returns
     -------
@@ -257,10 +247,10 @@ def solve(
         return solver.solve(problem, params)
     candidates = _candidates(problem) or [get_solver("ortools")]
     entries = _race_entries(problem, candidates, params)
-    if _can_race(problem, len(entries)):
+    if _can_race(problem, params, len(entries)):
         logger.info("solving %s: racing %s", problem.name, [e[0] for e in entries])
-        return _race(problem, entries)
+        return _race(problem, entries, params.parallel_searches)
     solver = candidates[0]
     logger.info("solving %s with %s (auto)", problem.name, solver.name)
-    plan = solver.solve(problem, params)
+    plan = solver.solve(problem, replace(params, parallel_searches=1))
     return replace(plan, backend=f"{solver.name} (auto)")

@@ -42,7 +42,12 @@ class SolveParams:
         the Solomon and Li & Lim instances measured and the lowest cost on the Ajaccio
         scenario (``benchmarks/results/*insertion*.md``).
     initial
-        A feasible plan to start the search from (OR-Tools), e.g. the separate plan.
+        A feasible plan to start the search from, e.g. the separate plan.
+    parallel_searches
+        How many searches ``auto`` may run at once in its own worker processes (a
+        race, see :func:`logistics.solvers.solve`); 1 runs one search in this process.
+        An explicit setting, never inferred: a caller that already spreads solves over
+        every core (an executor of many problems) keeps it at 1.
     """
 
     time_limit_s: float = 10.0
@@ -50,6 +55,12 @@ class SolveParams:
     solution_limit: int | None = None
     first_solution: FirstSolution = "local_cheapest_insertion"
     initial: Plan | None = None
+    parallel_searches: int = 1
+
+    def __post_init__(self) -> None:
+        if self.parallel_searches < 1:
+            msg = f"parallel_searches must be >= 1; got {self.parallel_searches!r}."
+            raise ValueError(msg)
 
 
 class Solver(Protocol):

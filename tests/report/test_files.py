@@ -5,20 +5,21 @@ from __future__ import annotations
 import csv
 import json
 
-from logistics.compare import compare
+from logistics.comparison import compare
 from logistics.report import write_report
-from logistics.travel import NetworkInfo
+from logistics.travel import TravelData
 
 
 def test_report_files_have_documented_keys(
     tmp_path, three_farms, three_farms_matrix
 ) -> None:
     """Every key promised in the report documentation is present and consistent."""
-    result = compare(
-        three_farms,
-        matrix=three_farms_matrix,
-        network=NetworkInfo("test geodesic", "geodesic", 0, 0),
+    from logistics.travel import NetworkInfo
+
+    travel = TravelData(
+        three_farms_matrix, NetworkInfo("test geodesic", "geodesic", 0, 0)
     )
+    result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
     assert sorted(f.name for f in files) == ["report.json", "routes.csv", "stops.csv"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
@@ -53,14 +54,26 @@ def test_report_files_have_documented_keys(
                 "load_kg",
             }
     assert data["strategies"]["separate"]["orders_unserved"][0]["order"] == "o4"
-    assert set(data["savings"]) >= {
+    assert data["baseline"] == "separate"
+    assert set(data["savings"]) == {"pooled"}
+    assert set(data["savings"]["pooled"]) >= {
         "distance_km",
         "distance_pct",
         "cost_eur",
         "cost_pct",
         "co2e_kg",
         "co2e_pct",
+        "strategy",
+        "baseline",
     }
+    sep, poo = data["strategies"]["separate"], data["strategies"]["pooled"]
+    assert (
+        abs(data["savings"]["pooled"]["cost_eur"] - (sep["cost_eur"] - poo["cost_eur"]))
+        < 0.01
+    )
+    rows = data["producer_savings"]["pooled"]
+    assert {r["producer"] for r in rows} == {"p0", "p1", "p2"}
+    assert abs(sum(r["cost_eur"] for r in rows) - poo["cost_eur"]) < 0.05
     with (tmp_path / "out" / "stops.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     n_stops = sum(

@@ -33,7 +33,7 @@ def _no_cost_mismatch(caplog: pytest.LogCaptureFixture) -> bool:
 def _with_vehicles(problem: RoutingProblem, **changes: int) -> RoutingProblem:
     """The same problem with every vehicle's fields changed."""
     vehicles = tuple(replace(v, **changes) for v in problem.vehicles)  # type: ignore[arg-type]
-    return replace(problem, vehicles=vehicles, _by_id={})
+    return replace(problem, vehicles=vehicles)
 
 
 def test_cvrp_matches_brute_force_optimum(caplog: pytest.LogCaptureFixture) -> None:
@@ -119,7 +119,7 @@ def test_allowed_vehicles_are_respected_exactly() -> None:
         for r, a in zip(base.requests, allowed, strict=True)
     )
     vehicles = (base.vehicles[0], replace(base.vehicles[1], start=6, end=6))
-    problem = replace(base, requests=requests, vehicles=vehicles, _by_id={})
+    problem = replace(base, requests=requests, vehicles=vehicles)
     plan = PyVrpSolver().solve(problem, SolveParams(time_limit_s=1))
     assert check_plan(problem, plan) == []
     assert plan.unserved == (4,)
@@ -210,7 +210,7 @@ def test_forcing_pyvrp_on_several_windows_per_visit_is_refused() -> None:
     problem = grid_problem(POINTS, [1, 1], capacity=10, n_vehicles=1)
     visits = list(problem.visits)
     visits[0] = replace(visits[0], windows=((0, 100), (300, 400)))
-    problem = replace(problem, visits=tuple(visits), _by_id={})
+    problem = replace(problem, visits=tuple(visits))
     assert PyVrpSolver().unsupported(problem) == ["several time windows per visit"]
     with pytest.raises(
         BackendUnavailableError, match=r"'pyvrp'.*several time windows per visit"

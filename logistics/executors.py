@@ -1,0 +1,70 @@
+"""Where the work runs: usable cores and the default local executor.
+
+Everything that solves many problems (the separate strategy's producers, later the
+coalitions of a fair split) takes a :class:`concurrent.futures.Executor`: the local
+process pool of :func:`local_executor` by default, or any other executor, such as a
+Dask client's (``client.get_executor()``). Work sent to an executor is a module-level
+function and picklable arguments, so it runs the same under the ``fork``, ``spawn``
+and ``forkserver`` start methods and on remote workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TypeVar
+
+__all__ = ["local_executor", "map_jobs", "usable_cores"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def usable_cores() -> int:
+    """Return the number of cores this process may run on.
+
+    The affinity mask where the platform has one (a container or ``taskset`` may
+    allow fewer cores than the machine has), else the CPU count.
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def local_executor(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """Return a local process pool that is safe whatever the caller's threads.
+
+    It uses the ``forkserver`` start method where available (POSIX), else ``spawn``:
+    both start workers from a clean process, so solver threads or locks held by the
+    parent never leak into them (``fork`` can deadlock there).
+
+    Parameters
+    ----------
+    max_workers
+        Number of worker processes; :func:`usable_cores` by default.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        # The server imports the solvers once; each worker forks from it warm
+        # (a no-op once the server runs).
+        context.set_forkserver_preload(["logistics.solvers"])
+    else:
+        context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers or usable_cores(), mp_context=context)
+
+
+def map_jobs(
+    fn: Callable[[T], R], items: Iterable[T], executor: Executor | None
+) -> list[R]:
+    """Apply ``fn`` to every item, on ``executor`` when given, else in this process.
+
+    Results come back in the order of ``items``; the first failure is raised.
+    """
+    jobs = list(items)
+    if executor is None or len(jobs) <= 1:
+        return [fn(job) for job in jobs]
+    return list(executor.map(fn, jobs))
