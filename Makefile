@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - create .venv, install, run the default scenario (Ajaccio, Corsica roads)
 #   make test  - create .venv, install with dev tools, run the tests
+#   make lint  - ruff (lint + format check) and mypy strict; CI runs it after the tests
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -26,8 +27,9 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check logistics tests benchmarks
-	$(VENV)/bin/mypy logistics
+	$(VENV)/bin/ruff check logistics tests benchmarks examples
+	$(VENV)/bin/ruff format --check logistics tests benchmarks examples
+	$(VENV)/bin/mypy logistics examples
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_benchmarks --time-limit 10
