@@ -104,15 +104,17 @@ class TravelMatrix:
     def __post_init__(self) -> None:
         n = len(self.site_ids)
         object.__setattr__(self, "site_ids", tuple(str(s) for s in self.site_ids))
-        for name in ("distance_m", "duration_s", "snap_distance_m"):
-            value = np.asarray(getattr(self, name), dtype=np.float64)
-            object.__setattr__(self, name, value)
-        if self.site_node is not None:
-            value = np.asarray(self.site_node, dtype=np.int64)
-            object.__setattr__(self, "site_node", value)
-        if self.predecessors is not None:
-            value = np.asarray(self.predecessors, dtype=np.int32)
-            object.__setattr__(self, "predecessors", value)
+        for name, dtype in (
+            ("distance_m", np.float64),
+            ("duration_s", np.float64),
+            ("snap_distance_m", np.float64),
+            ("site_node", np.int64),
+            ("predecessors", np.int32),
+        ):
+            if getattr(self, name) is not None:
+                object.__setattr__(
+                    self, name, _read_only(np.asarray(getattr(self, name), dtype=dtype))
+                )
         problems = self._shape_problems(n)
         if problems:
             msg = "invalid TravelMatrix: " + "; ".join(problems)
@@ -250,6 +252,14 @@ def _site_arrays(
         )
         raise ValueError(msg)
     return ids, lat, lon
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view: the matrix never changes, and the caller's array stays
+    writable for the caller (no copy)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _optional_equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:

@@ -292,3 +292,15 @@ def test_great_circle_m_matches_geopy(
     assert float(great_circle_m(lat1, lon1, lat2, lon2)) == pytest.approx(
         expected, rel=1e-9, abs=1e-6
     )
+
+
+def test_matrix_arrays_are_read_only() -> None:
+    """A travel matrix cannot be changed in place; the caller's arrays stay theirs."""
+    distance = np.array([[0.0, 5.0], [5.0, 0.0]])
+    matrix = TravelMatrix(
+        ("a", "b"), distance, distance / 10, "geodesic", "test", np.zeros(2)
+    )
+    with pytest.raises(ValueError, match="read-only"):
+        matrix.distance_m[0, 1] = 1.0
+    distance[0, 1] = 6.0  # still the caller's to change
+    assert distance.flags.writeable
