@@ -23,23 +23,35 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     """Print c(S) for every coalition of the first three Melun producers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm"))
+    parser.add_argument(
+        "--osm-dir",
+        action="append",
+        default=[],
+        help="extra folder to look for the OSM file in (repeatable); the scenario's "
+        "bundled extract, scenarios/osm/melun.osm.bz2, needs none",
+    )
     parser.add_argument("--time-limit", type=float, default=1.0)
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "melun.yaml")
-    travel = build_travel(scenario, scenario_dir=scenario.source_dir, osm_dirs=(args.osm_dir,))
+    travel = build_travel(
+        scenario, scenario_dir=scenario.source_dir, osm_dirs=tuple(args.osm_dir)
+    )
     producers = [p.id for p in scenario.producers][:3]
     params = SolveParams(time_limit_s=args.time_limit, solution_limit=500)
     costs = {}
     for size in range(1, len(producers) + 1):
         for coalition in itertools.combinations(producers, size):
-            problem = build_problem(scenario, travel.matrix, pooled=True, producers=coalition)
+            problem = build_problem(
+                scenario, travel.matrix, pooled=True, producers=coalition
+            )
             problem = replace(problem, name="+".join(coalition), _by_id={})
             plan = solve(problem, params, backend="ortools")
             assert not check_plan(problem, plan)
             costs[coalition] = evaluate(problem, plan) / COST_SCALE
-            print(f"c({' + '.join(coalition)}) = {costs[coalition]:8.2f} EUR "
-                  f"({len(problem.requests)} orders, {len(plan.unserved)} unserved)")
+            print(
+                f"c({' + '.join(coalition)}) = {costs[coalition]:8.2f} EUR "
+                f"({len(problem.requests)} orders, {len(plan.unserved)} unserved)"
+            )
     alone = sum(costs[(p,)] for p in producers)
     grand = costs[tuple(producers)]
     print(f"sum of stand-alone costs {alone:.2f} EUR, grand coalition {grand:.2f} EUR")

@@ -13,18 +13,29 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     """Print the comparison table, the savings and each producer's share."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm"))
+    parser.add_argument(
+        "--osm-dir",
+        action="append",
+        default=[],
+        help="extra folder to look for the OSM file in (repeatable); the scenario's "
+        "bundled extract, scenarios/osm/melun.osm.bz2, needs none",
+    )
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "melun.yaml")
-    result = compare(scenario, osm_dirs=(args.osm_dir,))
+    result = compare(scenario, osm_dirs=tuple(args.osm_dir))
     print(result.summary)
     savings = result.savings
-    print(f"\npooling saves {savings['distance_km']:.1f} km ({savings['distance_pct']:.1f} %),"
-          f" {savings['cost_eur']:.2f} EUR ({savings['cost_pct']:.1f} %),"
-          f" {savings['co2e_kg']:.1f} kg CO2e ({savings['co2e_pct']:.1f} %)")
+    print(
+        f"\npooling saves {savings['distance_km']:.1f} km "
+        f"({savings['distance_pct']:.1f} %),"
+        f" {savings['cost_eur']:.2f} EUR ({savings['cost_pct']:.1f} %),"
+        f" {savings['co2e_kg']:.1f} kg CO2e ({savings['co2e_pct']:.1f} %)"
+    )
     for row in result.producer_savings():
-        print(f"  {row['producer']:<12} cost {row['cost_separate_eur']:7.2f} -> "
-              f"{row['cost_pooled_eur']:7.2f} EUR")
+        print(
+            f"  {row['producer']:<12} cost {row['cost_separate_eur']:7.2f} -> "
+            f"{row['cost_pooled_eur']:7.2f} EUR"
+        )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,9 +24,9 @@ from logistics.network import (
     nearest_nodes,
 )
 
-from .conftest import SHARED_OSM, shared_osm_file
+from .conftest import BUNDLED_OSM, ROOT, TEST_DATA, shared_osm_file
 
-OSM_DIR = SHARED_OSM
+OSM_DIR = BUNDLED_OSM
 
 
 # -- loading ---------------------------------------------------------------------
@@ -32,7 +34,9 @@ OSM_DIR = SHARED_OSM
 
 def test_melun_filtering_keeps_most_of_the_network(melun: RoadNetwork) -> None:
     """Filtering and the strongly connected component keep most of Melun's roads."""
-    # SOURCE.md: 2,264 nodes / 5,075 edges after osmnx.graph_from_xml(simplify=True).
+    # The shared melun.osm.bz2 has 2,264 nodes / 5,075 edges after
+    # osmnx.graph_from_xml(simplify=True); the bundled extract is that file clipped
+    # 2 km around the scenario's sites (scenarios/osm/SOURCE.md).
     assert 2_000 < melun.n_nodes <= 2_264
     assert 4_500 < melun.n_edges <= 5_075
     assert melun.kind == "osm_file"
@@ -99,8 +103,47 @@ def test_merged_edge_sums_the_time_of_each_way(tmp_path: Path) -> None:
     np.testing.assert_allclose(network.edge_duration_s, expected_s, rtol=1e-3)
 
 
+_FINGERPRINT = (
+    "import sys; from logistics.network import load_network; "
+    "net = load_network(osm_file=sys.argv[1], search_dirs=[], use_cache=False); "
+    "print(net.n_nodes, net.n_edges, net.fingerprint)"
+)
+
+
+def _fingerprint_with_hash_seed(osm_file: Path, seed: str) -> str:
+    """Build a network in a fresh interpreter with this PYTHONHASHSEED."""
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    # `python -c` puts the working directory first on sys.path: this repository's
+    # `logistics` is imported, whichever checkout the interpreter was installed from.
+    done = subprocess.run(
+        [sys.executable, "-c", _FINGERPRINT, str(osm_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_network_does_not_depend_on_the_hash_seed() -> None:
+    """Two interpreters with different string hash seeds build identical arrays."""
+    osm_file = TEST_DATA / "melun_centre.osm.bz2"
+    network = load_network(osm_file=osm_file, search_dirs=[], use_cache=False)
+    # The extract has edges merged from ways of different highway types (their speed
+    # is not in the table): the case whose speed once followed the set order.
+    speed_kmh = network.edge_length_m / network.edge_duration_s * 3.6
+    allowed = np.array([*FRENCH_SPEEDS_KMH.values(), FALLBACK_SPEED_KMH])
+    assert not np.isclose(speed_kmh[:, None], allowed[None, :]).any(axis=1).all()
+    expected = f"{network.n_nodes} {network.n_edges} {network.fingerprint}"
+    for seed in ("0", "1"):  # these two seeds gave different speeds before the fix
+        assert _fingerprint_with_hash_seed(osm_file, seed) == expected
+
+
 def test_coordinates_lie_in_the_extract(melun: RoadNetwork) -> None:
-    """Node coordinates stay within the bounds SOURCE.md gives for Melun."""
+    """Node coordinates stay within the bounds of the Melun extract."""
     assert melun.node_lat.min() > 48.47
     assert melun.node_lat.max() < 48.59
     assert melun.node_lon.min() > 2.58
@@ -155,7 +198,6 @@ def test_cache_round_trip_gives_an_equal_network(
     """The cached arrays reload into a network equal to the freshly parsed one."""
     monkeypatch.setenv(_cache.CACHE_ENV_VAR, str(tmp_path / "cache"))
     search_dirs = [tmp_path / "empty", OSM_DIR]
-    shared_osm_file("melun.osm.bz2")
     built = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
     assert list((tmp_path / "cache" / "networks").glob("melun.osm.bz2.*.npz"))
 
@@ -173,7 +215,7 @@ def test_gz_file_gives_the_same_network(melun: RoadNetwork, tmp_path: Path) -> N
     """A gzip-compressed copy of the XML loads into the same arrays."""
     gz_path = tmp_path / "melun.osm.gz"
     with (
-        bz2.open(shared_osm_file("melun.osm.bz2"), "rb") as src,
+        bz2.open(BUNDLED_OSM / "melun.osm.bz2", "rb") as src,
         gzip.open(gz_path, "wb") as dst,
     ):
         shutil.copyfileobj(src, dst)
