@@ -18,8 +18,8 @@ BUNDLED_OSM = ROOT / "scenarios" / "osm"
 """Road extracts shipped with the scenarios (in the repository: never skipped)."""
 TEST_DATA = ROOT / "tests" / "data"
 SHARED_OSM = ROOT.parent / "shared" / "data" / "osm"
-"""The project's large OSM files (all of Corsica, Liechtenstein), outside the
-repository: tests that truly need them skip on a clean clone."""
+"""The project's shared OSM files (all of Corsica, Liechtenstein, the whole Melun
+extract), outside the repository: tests that truly need them skip on a clean clone."""
 
 
 def shared_osm_file(name: str) -> Path:
@@ -27,8 +27,8 @@ def shared_osm_file(name: str) -> Path:
     path = SHARED_OSM / name
     if not path.is_file():
         pytest.skip(
-            f"{path} not found: this test needs the large shared OSM file {name}, "
-            "which is not part of the repository"
+            f"{path} not found: this test needs the shared OSM file {name} (outside "
+            "the repository; the bundled extracts cannot stand in for it)"
         )
     return path
 
