@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check logistics tests benchmarks
+	$(VENV)/bin/ruff check logistics tests benchmarks examples scripts
 	$(VENV)/bin/mypy logistics
 
 bench: $(STAMP)
