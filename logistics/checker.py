@@ -150,6 +150,14 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
     return errors
 
 
+def _transit(problem: RoutingProblem, here: int, there: int) -> int:
+    """Travel time, plus the fixed part of a stop when arriving somewhere else."""
+    if here == there:
+        return 0
+    setup = problem.location_setup[there] if problem.location_setup else 0
+    return int(problem.duration[here, there]) + int(setup)
+
+
 def _walk(
     problem: RoutingProblem, k: int, visits: Sequence[int], depart: int
 ) -> tuple[int | None, int]:
@@ -160,13 +168,13 @@ def _walk(
     clock, here = depart, vehicle.start
     for pos, idx in enumerate(visits):
         visit = problem.visits[idx]
-        clock += int(problem.duration[here, visit.location])
+        clock += _transit(problem, here, visit.location)
         open_at = [max(clock, lo) for lo, hi in visit.windows if clock <= hi]
         if not open_at:
             return pos, clock
         clock = min(open_at) + visit.service
         here = visit.location
-    return None, clock + int(problem.duration[here, vehicle.end])
+    return None, clock + _transit(problem, here, vehicle.end)
 
 
 def _first_missed_window(
@@ -192,7 +200,7 @@ def _shortest_duration(
     offset, here = 0, vehicle.start
     for idx in visits:
         visit = problem.visits[idx]
-        offset += int(problem.duration[here, visit.location])
+        offset += _transit(problem, here, visit.location)
         for bound in (b for window in visit.windows for b in window):
             if vehicle.shift[0] <= bound - offset <= vehicle.shift[1]:
                 departures.add(bound - offset)
@@ -335,7 +343,8 @@ def _check_scenario_route(
                     f"{where}: stop at {stop.site} names unknown order {stop.order!r}"
                 )
                 continue
-            errors += _check_service(where, stop, order, farms, points)
+            new_stop = prev.type not in ("pickup", "delivery") or prev.site != stop.site
+            errors += _check_service(where, stop, order, farms, points, new_stop)
             if (
                 vehicle is not None
                 and vehicle.serves
@@ -410,20 +419,34 @@ def _check_service(
     order: Order,
     farms: dict[str, Producer],
     points: dict[str, DeliveryPoint],
+    new_stop: bool,
 ) -> list[str]:
-    """Loading at a farm and unloading at a point take their stated time."""
+    """A stop's fixed part (parking, paperwork) is paid on arriving at a site, once
+    for consecutive orders there; then each order takes its own time (per order and
+    per crate)."""
     if stop.type == "pickup":
-        needed = farms[order.producer].loading_min * 60
+        farm = farms[order.producer]
+        fixed = farm.loading_stop_min * 60
+        own = farm.loading_per_order_min + farm.loading_per_crate_min * order.crates
         what = "loading"
     else:
-        needed = points[order.delivery_point].service_min * 60
+        point = points[order.delivery_point]
+        fixed = point.stop_min * 60
+        own = point.per_order_min + point.per_crate_min * order.crates
         what = "unloading"
-    if stop.departure_s + _TIME_TOLERANCE_S < stop.start_s + needed:
-        return [
+    errors = []
+    if new_stop and stop.start_s + _TIME_TOLERANCE_S < stop.arrival_s + fixed:
+        errors.append(
+            f"{where}: starts {what} {order.id!r} at {stop.site} "
+            f"{stop.start_s - stop.arrival_s:.0f}s after arriving, before the stop's "
+            f"fixed {fixed:.0f}s"
+        )
+    if stop.departure_s + _TIME_TOLERANCE_S < stop.start_s + own * 60:
+        errors.append(
             f"{where}: leaves {stop.site} {stop.departure_s - stop.start_s:.0f}s "
-            f"after starting, before the {needed:.0f}s of {what} {order.id!r}"
-        ]
-    return []
+            f"after starting, before the {own * 60:.0f}s of {what} {order.id!r}"
+        )
+    return errors
 
 
 def _check_pickup(

@@ -151,6 +151,31 @@ class PlanningContext:
             msg = f"site id {site_id!r} is not in the travel matrix"
             raise UnknownIdError(msg) from None
 
+    @cached_property
+    def unserved_penalty(self) -> int:
+        """Objective cost of leaving one order unserved, from the scenario.
+
+        Twice the dearest vehicle's fixed cost plus the cost of its longest possible
+        route (the maximum route duration, driven at the fastest speed of the
+        travel matrix), in the objective's unit: serving an order never costs more
+        than this (at worst one more vehicle on one more route), so an order is left
+        unserved only when no plan can take it, or when the search falls short.
+        """
+        max_s = self.scenario.max_route_duration_s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            speeds = np.where(
+                self.duration_s > 0, self.distance_m / self.duration_s, 0.0
+            )
+        max_m = max_s * max(float(speeds.max(initial=0.0)), 1.0)
+        worst = max(
+            (
+                fixed + per_m * max_m + per_s * max_s
+                for fixed, per_m, per_s in self.coefficients.values()
+            ),
+            default=0.0,
+        )
+        return int(2 * worst) + 1
+
     @property
     def producer_ids(self) -> tuple[str, ...]:
         """Every producer, in scenario order."""
@@ -197,8 +222,15 @@ class PlanningContext:
         (capacities in grams and crates, windows in seconds after midnight, costs in
         micro-euros). Chilled orders may only ride in refrigerated vehicles, and a
         vehicle restricted to some producers (:attr:`FleetVehicle.serves`) only
-        carries theirs. The problem's locations are the sites these orders and
-        vehicles use, so building it takes time in proportion to them.
+        carries theirs. The problem's locations are the sites these orders use,
+        then one location per vehicle base (a copy of its site with no setup, so
+        that loading at the farm where a van is kept is a stop like any other), so
+        building it takes time in proportion to them.
+
+        Service: each site's fixed part of a stop is its location's setup (farms:
+        ``loading_stop_min``, points: ``stop_min``), paid once per run of visits
+        at that site; each visit's own service is the per-order part plus the
+        per-crate part times the order's crates.
 
         Parameters
         ----------
@@ -215,16 +247,16 @@ class PlanningContext:
             The problem, its ``location_ids`` naming the sites.
         """
         orders = self.orders_of(producers)
-        sites = _ordered_unique(
-            [
-                *(s for v in vehicles for s in (v.start, v.end)),
-                *(o.producer for o in orders),
-                *(o.delivery_point for o in orders),
-            ]
+        stops = _ordered_unique(
+            [*(o.producer for o in orders), *(o.delivery_point for o in orders)]
         )
+        bases = _ordered_unique([s for v in vehicles for s in (v.start, v.end)])
+        sites = [*stops, *bases]
         rows = np.array([self.site_index(s) for s in sites], dtype=np.int64)
-        local = {s: i for i, s in enumerate(sites)}
-        problem_vehicles = tuple(self._vehicle(v, local) for v in vehicles)
+        local = {s: i for i, s in enumerate(stops)}
+        base_local = {s: len(stops) + i for i, s in enumerate(bases)}
+        setup = tuple(self._setup_s(s) for s in stops) + (0,) * len(bases)
+        problem_vehicles = tuple(self._vehicle(v, base_local) for v in vehicles)
         visits: list[Visit] = []
         requests: list[Request] = []
         for order in orders:
@@ -237,6 +269,7 @@ class PlanningContext:
                     delivery=len(visits) - 1,
                     demand=(math.ceil(order.kg * MASS_SCALE), order.crates),
                     allowed_vehicles=allowed,
+                    penalty=self.unserved_penalty,
                     group=order.producer,
                 )
             )
@@ -249,7 +282,14 @@ class PlanningContext:
             dimensions=("g", "crates"),
             location_ids=tuple(sites),
             name=name or self.scenario.name,
+            location_setup=setup,
         )
+
+    def _setup_s(self, site: str) -> int:
+        """Fixed part of a stop at ``site``, in seconds."""
+        if site in self._producers:
+            return round(self._producers[site].loading_stop_min * 60)
+        return round(self._points[site].stop_min * 60)
 
     def _vehicle(self, v: FleetVehicle, local: Mapping[str, int]) -> Vehicle:
         vt = self.scenario.vehicle_type(v.type)
@@ -274,18 +314,22 @@ class PlanningContext:
     ) -> tuple[Visit, Visit]:
         farm = self._producers[order.producer]
         point = self._points[order.delivery_point]
+        loading_min = farm.loading_per_order_min + farm.loading_per_crate_min * (
+            order.crates
+        )
+        unloading_min = point.per_order_min + point.per_crate_min * order.crates
         pickup = Visit(
             location=local[farm.id],
             request=r_idx,
             kind="pickup",
-            service=round(farm.loading_min * 60),
+            service=round(loading_min * 60),
             windows=((farm.available.start, farm.available.end),),
         )
         delivery = Visit(
             location=local[point.id],
             request=r_idx,
             kind="delivery",
-            service=round(point.service_min * 60),
+            service=round(unloading_min * 60),
             windows=tuple(sorted((w.start, w.end) for w in point.time_windows)),
         )
         return pickup, delivery

@@ -64,8 +64,11 @@ class Plan:
 class Schedule:
     """Times along a route (matrix time unit).
 
-    ``arrival[k]``, ``start[k]`` and ``departure[k]`` refer to the k-th visit;
-    ``depart`` is when the vehicle leaves its start, ``finish`` when it reaches its end.
+    ``arrival[k]``, ``start[k]`` and ``departure[k]`` refer to the k-th visit:
+    ``arrival`` is when the vehicle is ready there (travel and, on reaching a new
+    location, its setup done), ``start`` when the visit's own service starts (inside a
+    window), ``departure`` when it ends; ``depart`` is when the vehicle leaves its
+    start, ``finish`` when it reaches its end.
     ``feasible`` is False when some visit cannot start within one of its windows.
     """
 
@@ -97,6 +100,7 @@ def _forward(
     problem: RoutingProblem, vehicle: int, visits: Sequence[int], depart: int
 ) -> Schedule:
     v = problem.vehicles[vehicle]
+    transit = problem.transit
     n = len(visits)
     arrival = np.zeros(n, dtype=np.int64)
     start = np.zeros(n, dtype=np.int64)
@@ -104,7 +108,7 @@ def _forward(
     here, t, ok = v.start, depart, True
     for k, idx in enumerate(visits):
         visit = problem.visits[idx]
-        t += int(problem.duration[here, visit.location])
+        t += int(transit[here, visit.location])
         arrival[k] = t
         begin = service_start(t, visit.windows)
         if begin is None:
@@ -113,7 +117,7 @@ def _forward(
         t = begin + visit.service
         departure[k] = t
         here = visit.location
-    finish = t + int(problem.duration[here, v.end])
+    finish = t + int(transit[here, v.end])
     ok = ok and finish <= v.shift[1]
     return Schedule(depart, arrival, start, departure, finish, ok)
 
@@ -144,7 +148,7 @@ def schedule_route(
     here, offset = v.start, 0
     for idx in visits:
         visit = problem.visits[idx]
-        offset += int(problem.duration[here, visit.location])
+        offset += int(problem.transit[here, visit.location])
         for lo, hi in visit.windows:
             candidates.update(
                 t for t in (lo - offset, hi - offset) if v.shift[0] < t <= v.shift[1]

@@ -129,7 +129,12 @@ class RoutingProblem:
     dimensions
         Names of the capacity dimensions, e.g. ``("g", "crates")``.
     location_ids
-        A label per location (site ids for scenarios).
+        A label per location (site ids for scenarios; two locations may share a
+        label, e.g. a farm and the base of the vans kept there).
+    location_setup
+        Fixed time paid on arriving at each location from another one (parking,
+        paperwork: the fixed part of a stop), or empty for none. Consecutive visits
+        at one location pay it once; :attr:`transit` adds it to the travel times.
     """
 
     distance: np.ndarray
@@ -140,6 +145,7 @@ class RoutingProblem:
     dimensions: tuple[str, ...] = ("load",)
     location_ids: tuple[str, ...] = ()
     name: str = ""
+    location_setup: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for attr in ("distance", "duration"):
@@ -149,6 +155,12 @@ class RoutingProblem:
             view.flags.writeable = False
             object.__setattr__(self, attr, view)
         n = self.distance.shape[0]
+        if self.location_setup and len(self.location_setup) != n:
+            msg = (
+                f"location_setup must have one entry per location ({n}); "
+                f"got {len(self.location_setup)}"
+            )
+            raise ValueError(msg)
         if self.distance.shape != (n, n) or self.duration.shape != (n, n):
             msg = (
                 "distance and duration must be square and equal; "
@@ -177,6 +189,19 @@ class RoutingProblem:
             if len(v.capacity) != n_dims or not (0 <= v.start < n and 0 <= v.end < n):
                 msg = f"vehicle {v.id!r} has a bad capacity or start/end location"
                 raise ValueError(msg)
+
+    @cached_property
+    def transit(self) -> np.ndarray:
+        """Time from the start of leaving one location to being ready at another:
+        travel plus the arrival location's setup (none between visits at one
+        location). Read-only; equal to :attr:`duration` without setups."""
+        if not any(self.location_setup):
+            return self.duration
+        setup = np.asarray(self.location_setup, dtype=np.int64)
+        transit = self.duration + setup[None, :]
+        np.fill_diagonal(transit, 0)
+        transit.flags.writeable = False
+        return transit
 
     @cached_property
     def _request_positions(self) -> dict[str, int]:

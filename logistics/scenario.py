@@ -87,6 +87,17 @@ Identifier = Annotated[
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
 
+def _refuse_renamed(data: Any, old: str, new: str) -> Any:
+    """Refuse a field whose meaning changed, naming what replaces it."""
+    if isinstance(data, dict) and old in data:
+        msg = (
+            f"{old} was replaced by {new}: service time is now a fixed part per stop "
+            "plus a part per order (see scenarios/README.md)"
+        )
+        raise ValueError(msg)
+    return data
+
+
 def _window_from_pair(value: Any) -> Any:
     """Accept ``["07:00", "10:00"]`` and ``"07:00-10:00"`` as well as a mapping."""
     if isinstance(value, str) and "-" in value:
@@ -178,10 +189,35 @@ class Producer(BaseModel):
     available: Window = Field(
         default=FULL_DAY, description="When goods can be collected at the farm."
     )
-    loading_min: float = Field(
-        default=2.0, ge=0, le=240, description="Loading time per order collected."
+    loading_stop_min: float = Field(
+        default=5.0,
+        ge=0,
+        le=240,
+        description=(
+            "Fixed part of a stop at the farm (parking, paperwork), paid once per stop "
+            "whatever the number of orders loaded; 5 min [A], as for deliveries."
+        ),
+    )
+    loading_per_order_min: float = Field(
+        default=0.0, ge=0, le=240, description="Loading time per order collected."
+    )
+    loading_per_crate_min: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="Loading time per crate (domain.md §5.3: + 1 min per crate).",
     )
     vehicles: list[FleetEntry] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_fields(cls, data: Any) -> Any:
+        return _refuse_renamed(
+            data,
+            "loading_min",
+            "loading_stop_min (per stop) + loading_per_order_min + "
+            "loading_per_crate_min (per order)",
+        )
 
 
 DeliveryKind = Literal["shop", "restaurant", "canteen", "market", "drop_point"]
@@ -197,9 +233,33 @@ class DeliveryPoint(BaseModel):
     lat: Latitude
     lon: Longitude
     time_windows: list[Window] = Field(min_length=1)
-    service_min: float = Field(
-        default=5.0, ge=0, le=240, description="Unloading time per visit."
+    stop_min: float = Field(
+        default=5.0,
+        ge=0,
+        le=240,
+        description=(
+            "Fixed part of a stop (parking, paperwork), paid once per stop whatever "
+            "the number of orders unloaded (domain.md §5.3: 5-15 min per stop)."
+        ),
     )
+    per_order_min: float = Field(
+        default=0.0, ge=0, le=240, description="Unloading time per order delivered."
+    )
+    per_crate_min: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="Unloading time per crate (domain.md §5.3: + 1 min per crate).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_fields(cls, data: Any) -> Any:
+        return _refuse_renamed(
+            data,
+            "service_min",
+            "stop_min (per stop) + per_order_min + per_crate_min (per order)",
+        )
 
     @model_validator(mode="after")
     def _windows_disjoint(self) -> DeliveryPoint:

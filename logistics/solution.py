@@ -122,7 +122,9 @@ def to_solution(
         Unserved(
             problem.requests[i].id,
             problem.requests[i].group,
-            unserved_reason(scenario, problem, i),
+            unserved_reason(
+                scenario, problem, i, used=frozenset(r.vehicle for r in plan.routes)
+            ),
         )
         for i in plan.unserved
     )
@@ -163,9 +165,18 @@ def _route(
         )
     ]
     load_kg, load_crates = 0.0, 0
+    here = v.start
     for pos, idx in enumerate(visits):
         visit = problem.visits[idx]
         req = problem.requests[visit.request]
+        # The schedule's arrival includes the stop's setup (parking, paperwork) when
+        # this visit starts a stop; report when the vehicle actually got there.
+        setup = (
+            problem.location_setup[visit.location]
+            if problem.location_setup and visit.location != here
+            else 0
+        )
+        here = visit.location
         sign = 1 if visit.kind == "pickup" else -1
         load_kg += sign * order_kg[req.id]
         load_crates += sign * req.demand[1]
@@ -174,7 +185,7 @@ def _route(
                 site=site[visit.location],
                 type=visit.kind,
                 order=req.id,
-                arrival_s=float(sched.arrival[pos]),
+                arrival_s=float(sched.arrival[pos] - setup),
                 start_s=float(sched.start[pos]),
                 departure_s=float(sched.departure[pos]),
                 load_kg=round(load_kg, 6),
@@ -195,8 +206,19 @@ def _route(
     )
 
 
-def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> str:
-    """Explain why a request is unserved by testing it alone on each allowed vehicle."""
+def unserved_reason(
+    scenario: Scenario,
+    problem: RoutingProblem,
+    r_idx: int,
+    *,
+    used: frozenset[int] = frozenset(),
+) -> str:
+    """Explain why a request is unserved by testing it alone on each allowed vehicle.
+
+    ``used`` are the vehicles the plan uses: when an allowed vehicle is idle and
+    could carry the request alone, the reason says the search left it out (its
+    penalty exceeds any vehicle's cost, so only a search shortfall leaves it).
+    """
     req = problem.requests[r_idx]
     whose = (
         "the pooled fleet"
@@ -207,16 +229,35 @@ def unserved_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> 
     if not problem.vehicles:
         return f"producer {req.group} has no vehicle of its own"
     if req.allowed_vehicles is not None and not req.allowed_vehicles:
-        return f"chilled order but {whose} has no refrigerated vehicle"
+        order = next((o for o in scenario.orders if o.id == req.id), None)
+        chilled = order is not None and order.temperature == "chilled"
+        if chilled and not any(v.refrigerated for v in problem.vehicles):
+            return f"chilled order but {whose} has no refrigerated vehicle"
+        return f"no vehicle of {whose} may carry producer {req.group}'s orders"
     last_problem = ""
+    alone_ok = [
+        k
+        for k in allowed_vehicles(problem, r_idx)
+        if solo_obstacle(problem, r_idx, k) is None
+    ]
+    idle = [k for k in alone_ok if k not in used]
+    if idle:
+        return (
+            f"the search left it out although vehicle {problem.vehicles[idle[0]].id}, "
+            "unused, could carry it alone: a search shortfall (try a larger time "
+            "limit)"
+        )
+    if alone_ok:
+        return (
+            "no room left: every vehicle that could carry it alone is in use, and its "
+            "capacity, time windows and maximum route duration do not fit it with "
+            "the orders it carries"
+        )
     for k in allowed_vehicles(problem, r_idx):
         v = problem.vehicles[k]
         obstacle = solo_obstacle(problem, r_idx, k)
-        if obstacle is None:
-            return (
-                "no room left: the vehicles' capacity, time windows and maximum route "
-                "duration do not fit it together with the other orders"
-            )
+        if obstacle is None:  # pragma: no cover - handled above
+            continue
         if obstacle.kind == "capacity":
             last_problem = f"it exceeds the capacity of vehicle {v.id}"
         elif obstacle.kind == "windows" and obstacle.schedule is not None:

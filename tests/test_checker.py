@@ -31,17 +31,22 @@ def check_solution(scenario, matrix, solution):  # type: ignore[no-untyped-def]
 POINTS = [(0, 0), (3, 1), (4, 5), (-2, 4)]
 
 
-def _stop(site, kind, order, t, load=0.0, crates=0) -> Stop:  # type: ignore[no-untyped-def]
-    return Stop(site, kind, order, t, t, t + (120 if order else 0), load, crates)
+CRATES = {"o1": 2, "o2": 5, "o3": 1, "o4": 0, "o5": 0, "o6": 0}
+"""Crates of the tiny scenario's orders (tests/conftest.py)."""
 
 
 def _hand_route(matrix, stops_spec, vehicle="p1-van-1", vtype="van", owner="p1"):  # type: ignore[no-untyped-def]
-    """Build a route with times that follow the matrix exactly from a start time."""
+    """Build a route with times that follow the matrix exactly from 07:00.
+
+    Service as the scenario defaults say: a fixed 5 min when a stop begins (a new
+    site), then 1 min per crate of each order, at farms and at delivery points.
+    """
     from logistics.solution import Route
 
     t = 7 * 3600.0
     stops = []
     prev = None
+    prev_kind = "start"
     distance_m = 0.0
     for site, kind, order, load in stops_spec:
         if prev is not None:
@@ -49,11 +54,15 @@ def _hand_route(matrix, stops_spec, vehicle="p1-van-1", vtype="van", owner="p1")
             distance_m += float(
                 matrix.distance_m[matrix.index(prev), matrix.index(site)]
             )
-        # Default loading 2 min per order at farms, unloading 5 min at points.
-        service = {"pickup": 120.0, "delivery": 300.0}.get(kind, 0.0)
-        stops.append(Stop(site, kind, order, t, t, t + service, load, 0))
-        t += service
-        prev = site
+        arrival = t
+        if kind in ("pickup", "delivery"):
+            new_stop = prev_kind not in ("pickup", "delivery") or prev != site
+            start = arrival + (300.0 if new_stop else 0.0)
+            t = start + 60.0 * CRATES[order]
+        else:
+            start = arrival
+        stops.append(Stop(site, kind, order, arrival, start, t, load, 0))
+        prev, prev_kind = site, kind
     duration = stops[-1].arrival_s - stops[0].departure_s
     return Route("separate", vehicle, vtype, owner, tuple(stops), distance_m, duration)
 
@@ -272,8 +281,19 @@ def test_short_unloading_and_misreported_totals_are_rejected(
         three_farms_matrix,
         _solution([dataclasses.replace(route, stops=hasty)], OTHERS_UNSERVED),
     )
+    # o2: 5 crates x 1 min, loading at p1 and unloading at d2
     assert any("before the 300s of unloading 'o2'" in e for e in errors)
-    assert any("before the 120s of loading 'o2'" in e for e in errors)
+    assert any("before the 300s of loading 'o2'" in e for e in errors)
+    unparked = tuple(
+        dataclasses.replace(s, start_s=s.arrival_s) if s.site == "d1" else s
+        for s in route.stops
+    )
+    errors = check_solution(
+        three_farms,
+        three_farms_matrix,
+        _solution([dataclasses.replace(route, stops=unparked)], OTHERS_UNSERVED),
+    )
+    assert any("before the stop's fixed 300s" in e for e in errors)
     wrong = dataclasses.replace(
         route, distance_m=route.distance_m + 5000, duration_s=route.duration_s - 600
     )

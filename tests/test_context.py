@@ -157,3 +157,23 @@ def test_problem_arrays_are_read_only(three_farms_context) -> None:
     problem = _pooled_problem(three_farms_context)
     with pytest.raises(ValueError, match="read-only"):
         problem.distance[0, 1] = 5
+
+
+def test_unserved_penalty_exceeds_any_vehicle_day(three_farms_matrix) -> None:
+    """The penalty follows from the scenario: above the dearest vehicle's fixed cost
+    plus its longest route, so a vehicle costing 50,000 EUR a day still serves its
+    producer's orders, and the one unserved order keeps its true reason."""
+    from .conftest import solve_with
+
+    raw = tiny_raw()
+    for vt in raw["vehicle_types"]:
+        vt["fixed_cost_eur"] = 50_000
+    context = build_context(parse_scenario(raw), three_farms_matrix)
+    fixed, per_m, per_s = context.coefficients["van"]
+    longest_s = context.scenario.max_route_duration_s
+    assert context.unserved_penalty > fixed + per_s * longest_s + per_m * 1000
+    problem = _pooled_problem(context)
+    assert {r.penalty for r in problem.requests} == {context.unserved_penalty}
+    separate = solve_with("separate", context)
+    assert [u.order for u in separate.unserved] == ["o4"]
+    assert "no refrigerated vehicle" in separate.unserved[0].reason

@@ -72,3 +72,40 @@ def test_schedule_is_as_short_as_any_departure(spec) -> None:  # type: ignore[no
     else:
         assert best.feasible
         assert best.duration == min(brute)
+
+
+def test_two_orders_at_one_stop_pay_the_fixed_part_once(three_farms_matrix) -> None:
+    """Two orders of one farm for one shop: one stop at the farm and one at the shop,
+    each paying its fixed 5 min once; each order then takes 1 min per crate. The
+    reported stops and the independent checker agree."""
+    from logistics.checker import check_solution
+    from logistics.context import build_context
+    from logistics.plan import Plan, RoutePlan
+    from logistics.scenario import parse_scenario
+    from logistics.solution import to_solution
+
+    from .conftest import fleet_of, tiny_raw
+
+    raw = tiny_raw()
+    raw["orders"] = [
+        {"id": "a", "producer": "p1", "delivery_point": "d1", "kg": 30, "crates": 2},
+        {"id": "b", "producer": "p1", "delivery_point": "d1", "kg": 20, "crates": 3},
+    ]
+    scenario = parse_scenario(raw)
+    context = build_context(scenario, three_farms_matrix)
+    fleet = fleet_of("separate", context, ["p1"])
+    problem = context.problem(["p1"], fleet)
+    # visits: 0 pickup a, 1 delivery a, 2 pickup b, 3 delivery b
+    plan = Plan((RoutePlan(0, (0, 2, 1, 3)),), ())
+    sched = schedule_route(problem, 0, (0, 2, 1, 3))
+    travel = int(context.duration_s[context.index("p1"), context.index("d1")])
+    back = int(context.duration_s[context.index("d1"), context.index("p1")])
+    # farm: 300 s fixed + 2 + 3 crates; shop: 300 s fixed + 2 + 3 crates
+    assert sched.duration == 300 + 120 + 180 + travel + 300 + 120 + 180 + back
+    assert sched.start[1] == sched.departure[0]  # second pickup: no new fixed part
+    assert sched.start[3] == sched.departure[2]  # second delivery: likewise
+    solution = to_solution(scenario, problem, plan, strategy="separate")
+    stops = solution.routes[0].stops
+    assert stops[1].start_s - stops[1].arrival_s >= 300  # parking at the farm
+    assert stops[2].start_s == stops[1].departure_s
+    assert check_solution(scenario, context, solution, fleet=fleet) == []

@@ -92,7 +92,9 @@ class _Model:
 
     def _add_time(self) -> None:
         p, routing, manager = self.problem, self.routing, self.manager
-        travel = self._node_matrix(p.duration)
+        # Travel plus the arrival location's setup (the fixed part of a stop): nodes
+        # at one location pay it once, as their matrix entry is 0.
+        travel = self._node_matrix(p.transit)
         service = np.zeros(self.n_nodes, dtype=np.int64)
         service[: len(p.visits)] = [v.service for v in p.visits]
         transit = travel + service[:, None]

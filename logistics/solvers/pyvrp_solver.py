@@ -268,7 +268,9 @@ def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
         model.depots,
         model.vehicle_types,
         [np.ascontiguousarray(problem.distance, dtype=np.int64)],
-        [np.ascontiguousarray(problem.duration, dtype=np.int64)],
+        # Travel plus each location's setup (the fixed part of a stop), paid only
+        # between distinct locations, as in every other schedule of the project.
+        [np.ascontiguousarray(problem.transit, dtype=np.int64)],
         model.groups,
         model.shipments,
     )
@@ -355,7 +357,7 @@ def _search_params(problem: RoutingProblem, mapping: _Mapping) -> Any:
     default = pyvrp.PenaltyParams()
     prize = max(problem.requests[r].penalty for r in _modelled(problem, mapping))
     demand = np.array([r.demand for r in problem.requests], dtype=np.int64)
-    max_travel = int(problem.duration.max(initial=0))
+    max_travel = int(problem.transit.max(initial=0))
     max_service = max(v.service for v in problem.visits)
     horizon = max(v.shift[1] for v in problem.vehicles)
     worst = max(
@@ -420,7 +422,7 @@ class PyVrpSolver:
             missing.append("several time windows per visit")
         if any(not v.windows for v in problem.visits):
             missing.append("visits without a time window")
-        matrices = (problem.distance, problem.duration)
+        matrices = (problem.distance, problem.transit)
         if any(np.diagonal(m).any() for m in matrices):
             missing.append("non-zero travel from a location to itself")
         if any((m < 0).any() for m in matrices):
