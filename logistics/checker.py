@@ -82,7 +82,7 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
     vehicles_used: Counter[int] = Counter(r.vehicle for r in plan.routes)
     errors += [f"vehicle {k} has {n} routes" for k, n in vehicles_used.items() if n > 1]
     for route in plan.routes:
-        errors += _check_route(problem, route.vehicle, route.visits)
+        errors += _check_route(problem, route.vehicle, route.visits, route.breaks)
         seen.update(route.visits)
     errors += [f"visit {v} made {n} times" for v, n in seen.items() if n > 1]
     unserved = set(plan.unserved)
@@ -98,10 +98,16 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
     return errors
 
 
-def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> list[str]:
+def _check_route(
+    problem: RoutingProblem, k: int, visits: tuple[int, ...], breaks: tuple[int, ...]
+) -> list[str]:
     errors: list[str] = []
     vehicle = problem.vehicles[k]
     where = f"vehicle {vehicle.id!r}"
+    if len(breaks) + 1 > vehicle.max_trips:
+        errors.append(
+            f"{where} makes {len(breaks) + 1} trips; at most {vehicle.max_trips}"
+        )
     load = [0] * len(problem.dimensions)
     if problem.requests and problem.requests[0].pickup is None:
         # Depot deliveries are all on board when the vehicle leaves.
@@ -115,7 +121,12 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
                     f"capacity {cap}"
                 )
     picked: set[int] = set()
-    for idx in visits:
+    for pos, idx in enumerate(visits):
+        if pos in breaks and any(load):
+            errors.append(
+                f"{where} returns to base before visit {idx} with goods on board "
+                f"{load}: every trip must deliver what it collects"
+            )
         visit = problem.visits[idx]
         req = problem.requests[visit.request]
         allowed = req.allowed_vehicles
@@ -135,19 +146,30 @@ def _check_route(problem: RoutingProblem, k: int, visits: tuple[int, ...]) -> li
                     f"{where} carries {amount} {problem.dimensions[d]} "
                     f"after visit {idx}; capacity {cap}"
                 )
-    late = _first_missed_window(problem, k, visits, vehicle.shift[0])
+    trips = _split(visits, breaks)
+    late = _first_missed(problem, k, trips)
     if late is not None:
         errors.append(
-            f"{where} cannot start visit {late} within its windows, even leaving at "
-            f"the start of its shift"
+            f"{where} cannot start visit {late} within its windows or end within "
+            f"its shift {vehicle.shift}, even leaving as early as it may"
         )
         return errors
-    shortest = _shortest_duration(problem, k, visits)
-    if shortest is None:
+    paid = _least_paid_time(problem, k, trips)
+    if paid is None:
         errors.append(f"{where} cannot end within its shift {vehicle.shift}")
-    elif shortest > vehicle.max_duration:
-        errors.append(f"{where} route lasts {shortest} > {vehicle.max_duration}")
+    elif paid > vehicle.max_duration:
+        errors.append(f"{where} works {paid} > {vehicle.max_duration}")
     return errors
+
+
+def _split(visits: Sequence[int], breaks: Sequence[int]) -> list[list[int]]:
+    """The visits of each trip."""
+    trips: list[list[int]] = [[]]
+    for pos, idx in enumerate(visits):
+        if pos in breaks:
+            trips.append([])
+        trips[-1].append(idx)
+    return trips
 
 
 def _transit(problem: RoutingProblem, here: int, there: int) -> int:
@@ -159,11 +181,11 @@ def _transit(problem: RoutingProblem, here: int, there: int) -> int:
 
 
 def _walk(
-    problem: RoutingProblem, k: int, visits: Sequence[int], depart: int
+    problem: RoutingProblem, k: int, visits: Sequence[int], depart: int, end: int
 ) -> tuple[int | None, int]:
-    """Drive the route leaving at ``depart``, serving each visit as early as its
-    windows allow: (position of the first visit whose windows have all closed, or
-    None; time back at the end)."""
+    """Drive one trip leaving the base at ``depart``, serving each visit as early
+    as its windows allow: (position of the first visit whose windows have all
+    closed, or None; time back at ``end``)."""
     vehicle = problem.vehicles[k]
     clock, here = depart, vehicle.start
     for pos, idx in enumerate(visits):
@@ -174,45 +196,99 @@ def _walk(
             return pos, clock
         clock = min(open_at) + visit.service
         here = visit.location
-    return None, clock + _transit(problem, here, vehicle.end)
+    return None, clock + _transit(problem, here, end)
 
 
-def _first_missed_window(
-    problem: RoutingProblem, k: int, visits: Sequence[int], depart: int
+def _trip_end(problem: RoutingProblem, k: int, trips: Sequence[object], i: int) -> int:
+    """Where trip ``i`` ends: the base between trips, the vehicle's end last."""
+    vehicle = problem.vehicles[k]
+    return vehicle.end if i == len(trips) - 1 else vehicle.start
+
+
+def _first_missed(
+    problem: RoutingProblem, k: int, trips: Sequence[Sequence[int]]
 ) -> int | None:
-    """The first visit missed when leaving at ``depart`` (None: all made)."""
-    missed, _ = _walk(problem, k, visits, depart)
-    return None if missed is None else visits[missed]
+    """With every trip leaving as early as it may: the first visit missed, or the
+    last visit of a trip that ends after the shift (None: the day fits)."""
+    vehicle = problem.vehicles[k]
+    clock = vehicle.shift[0]
+    for i, trip in enumerate(trips):
+        missed, clock = _walk(problem, k, trip, clock, _trip_end(problem, k, trips, i))
+        if missed is not None:
+            return trip[missed]
+        if clock > vehicle.shift[1]:
+            return trip[-1] if trip else -1
+    return None
 
 
-def _shortest_duration(
-    problem: RoutingProblem, k: int, visits: Sequence[int]
+def _least_paid_time(
+    problem: RoutingProblem, k: int, trips: Sequence[Sequence[int]]
 ) -> int | None:
-    """The shortest time from leaving the base to coming back, over departures.
+    """Paid time of the day with each trip at its shortest, in turn.
 
     Waiting before a visit only shrinks when the vehicle leaves later, until it
-    arrives exactly at some window bound of some visit, so the shortest duration is
-    reached at a departure ``bound - (travel + service before that visit)`` or at the
-    shift's start. Returns None when no departure ends within the shift.
+    arrives exactly at some window bound, so a trip's shortest duration is reached
+    at a departure ``bound - (travel + service before that visit)`` or at the
+    earliest it may leave. Each trip takes its shortest such departure after the
+    previous return that keeps the later trips feasible. Returns None when the day
+    cannot end within the shift.
     """
     vehicle = problem.vehicles[k]
-    departures = {vehicle.shift[0]}
+    earliest, spans, first = vehicle.shift[0], [], None
+    for i, trip in enumerate(trips):
+        end = _trip_end(problem, k, trips, i)
+        best: tuple[int, int] | None = None
+        for depart in sorted(_trip_departures(problem, k, trip, earliest)):
+            missed, back = _walk(problem, k, trip, depart, end)
+            fits = missed is None and back <= vehicle.shift[1]
+            if fits and (best is None or back - depart < best[1] - best[0]):
+                rest = trips[i + 1 :]
+                if _first_missed_after(problem, k, rest, back, len(trips)) is None:
+                    best = (depart, back)
+        if best is None:
+            return None
+        first = best[0] if first is None else first
+        spans.append(best[1] - best[0])
+        earliest = best[1]
+    return earliest - (first or 0) if vehicle.paid_at_base else sum(spans)
+
+
+def _trip_departures(
+    problem: RoutingProblem, k: int, trip: Sequence[int], earliest: int
+) -> set[int]:
+    """Departures worth trying for one trip (see :func:`_least_paid_time`)."""
+    vehicle = problem.vehicles[k]
+    departures = {earliest}
     offset, here = 0, vehicle.start
-    for idx in visits:
+    for idx in trip:
         visit = problem.visits[idx]
         offset += _transit(problem, here, visit.location)
         for bound in (b for window in visit.windows for b in window):
-            if vehicle.shift[0] <= bound - offset <= vehicle.shift[1]:
+            if earliest <= bound - offset <= vehicle.shift[1]:
                 departures.add(bound - offset)
         offset += visit.service
         here = visit.location
-    best = None
-    for depart in departures:
-        missed, back = _walk(problem, k, visits, depart)
-        if missed is None and back <= vehicle.shift[1]:
-            duration = back - depart
-            best = duration if best is None else min(best, duration)
-    return best
+    return departures
+
+
+def _first_missed_after(
+    problem: RoutingProblem,
+    k: int,
+    rest: Sequence[Sequence[int]],
+    clock: int,
+    n_trips: int,
+) -> int | None:
+    """Like :func:`_first_missed` for the last trips, from ``clock``."""
+    vehicle = problem.vehicles[k]
+    for j, trip in enumerate(rest):
+        last = j == len(rest) - 1
+        end = vehicle.end if last else vehicle.start
+        missed, clock = _walk(problem, k, trip, clock, end)
+        if missed is not None:
+            return trip[missed]
+        if clock > vehicle.shift[1]:
+            return -1
+    return None
 
 
 def _check_fleet(solution: Solution, fleet: dict[str, FleetVehicle]) -> list[str]:
@@ -324,10 +400,16 @@ def _check_scenario_route(
     stops = route.stops
     if len(stops) < 2 or stops[0].type != "start" or stops[-1].type != "end":
         return [f"{where}: must begin with a start stop and finish with an end stop"]
-    errors += _check_totals(where, matrix, route)
+    errors += _check_totals(where, matrix, route, paid_at_base=vt.paid_time == "shift")
+    errors += _check_day(where, route, vehicle)
     load_kg, load_crates = 0.0, 0
     on_board: set[str] = set()
     for prev, stop in pairwise(stops):
+        if stop.type == "base" and on_board:
+            errors.append(
+                f"{where}: back at base at {stop.arrival_s:.0f}s with undelivered "
+                f"orders {sorted(on_board)}: every trip delivers what it collects"
+            )
         travel = matrix.duration_s[matrix.index(prev.site), matrix.index(stop.site)]
         if stop.arrival_s + _TIME_TOLERANCE_S < prev.departure_s + travel:
             errors.append(
@@ -381,17 +463,55 @@ def _check_scenario_route(
                 )
     if on_board:
         errors.append(f"{where}: ends with undelivered orders {sorted(on_board)}")
-    duration_s = stops[-1].arrival_s - stops[0].departure_s
-    if duration_s > scenario.max_route_duration_s + _TIME_TOLERANCE_S:
+    return errors
+
+
+def _check_day(where: str, route: Route, vehicle: FleetVehicle | None) -> list[str]:
+    """Trips: from and back to the base, in turn, within the shift, at most the
+    vehicle's number of trips, paid time within its working hours."""
+    if vehicle is None:
+        return []
+    errors = []
+    stops = route.stops
+    returns = [s for s in stops if s.type == "base"]
+    if len(returns) + 1 > vehicle.max_trips:
         errors.append(
-            f"{where}: lasts {duration_s / 3600:.2f} h, above the "
-            f"{scenario.max_route_duration_h:g} h maximum"
+            f"{where}: makes {len(returns) + 1} trips; the vehicle may make "
+            f"{vehicle.max_trips}"
+        )
+    for i, stop in enumerate(returns, start=1):
+        if stop.site != vehicle.start:
+            errors.append(
+                f"{where}: returns between trips to {stop.site}, not to its base "
+                f"{vehicle.start}"
+            )
+        if stop.departure_s + _TIME_TOLERANCE_S < stop.arrival_s:
+            errors.append(
+                f"{where}: trip {i + 1} leaves base at {stop.departure_s:.0f}s, "
+                f"before trip {i} is back at {stop.arrival_s:.0f}s"
+            )
+    early, late = vehicle.shift_s
+    if stops[0].departure_s + _TIME_TOLERANCE_S < early or (
+        stops[-1].arrival_s > late + _TIME_TOLERANCE_S
+    ):
+        errors.append(
+            f"{where}: out from {stops[0].departure_s:.0f}s to "
+            f"{stops[-1].arrival_s:.0f}s, outside its shift {early}-{late}s"
+        )
+    if route.duration_s > vehicle.max_working_s + _TIME_TOLERANCE_S:
+        errors.append(
+            f"{where}: works {route.duration_s / 3600:.2f} h, above its "
+            f"{vehicle.max_working_s / 3600:g} h maximum"
         )
     return errors
 
 
-def _check_totals(where: str, matrix: SiteMatrix, route: Route) -> list[str]:
-    """The reported distance and duration follow from the stops and the matrix."""
+def _check_totals(
+    where: str, matrix: SiteMatrix, route: Route, *, paid_at_base: bool
+) -> list[str]:
+    """The reported distance and paid time follow from the stops and the matrix:
+    paid time is the day's span less the time parked at base between trips, unless
+    the driver is paid for the shift."""
     stops = route.stops
     legs_m = [
         float(matrix.distance_m[matrix.index(a.site), matrix.index(b.site)])
@@ -405,10 +525,13 @@ def _check_totals(where: str, matrix: SiteMatrix, route: Route) -> list[str]:
             f"{sum(legs_m):.0f} m"
         )
     span = stops[-1].arrival_s - stops[0].departure_s
-    if abs(span - route.duration_s) > _TIME_TOLERANCE_S:
+    parked = sum(s.departure_s - s.arrival_s for s in stops if s.type == "base")
+    paid = span if paid_at_base else span - parked
+    if abs(paid - route.duration_s) > _TIME_TOLERANCE_S * len(stops):
         errors.append(
-            f"{where}: reports {route.duration_s:.0f} s; it leaves at "
-            f"{stops[0].departure_s:.0f} s and is back at {stops[-1].arrival_s:.0f} s"
+            f"{where}: reports {route.duration_s:.0f} s of paid time; it leaves at "
+            f"{stops[0].departure_s:.0f} s, is back at {stops[-1].arrival_s:.0f} s "
+            f"and parks {parked:.0f} s at base between trips"
         )
     return errors
 

@@ -44,9 +44,6 @@ __all__ = ["PlanningContext", "build_context"]
 
 IntArray = npt.NDArray[np.int64]
 
-SHIFT_END_S = 48 * 3600
-"""End of every vehicle's shift in the problem (a day and the following night)."""
-
 
 @dataclass(frozen=True, eq=False)
 class PlanningContext:
@@ -299,14 +296,16 @@ class PlanningContext:
             start=local[v.start],
             end=local[v.end],
             capacity=(round(vt.capacity_kg * MASS_SCALE), vt.capacity_crates),
-            shift=(0, SHIFT_END_S),
-            max_duration=self.scenario.max_route_duration_s,
+            shift=v.shift_s,
+            max_duration=v.max_working_s,
             fixed_cost=fixed,
             distance_cost=per_m,
             duration_cost=per_s,
             type=v.type,
             owner=v.owner,
             refrigerated=vt.refrigerated,
+            max_trips=v.max_trips,
+            paid_at_base=vt.paid_time == "shift",
         )
 
     def _visits(

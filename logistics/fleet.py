@@ -17,9 +17,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from .scenario import Scenario, TimeWindow
 
-__all__ = ["FleetVehicle", "pool_vehicles", "producer_vehicles"]
+__all__ = ["SHIFT_END_S", "FleetVehicle", "pool_vehicles", "producer_vehicles"]
+
+SHIFT_END_S = 48 * 3600
+"""Latest return of a vehicle without a shift (a day and the following night)."""
+
+
+def _shift(*windows: TimeWindow | None) -> tuple[int, int]:
+    """The first window given, as seconds, else the whole day and night."""
+    for w in windows:
+        if w is not None:
+            return (w.start, w.end)
+    return (0, SHIFT_END_S)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,12 @@ class FleetVehicle:
     serves
         Producers whose orders it may carry; empty means any producer of the run
         (the separate strategy restricts each vehicle to its owner).
+    max_trips
+        Times it may leave its base in the day (it returns to ``start`` between).
+    shift_s
+        ``(earliest departure, latest return)`` in seconds after midnight.
+    max_working_s
+        Paid working time of its day (all trips), in seconds.
     """
 
     id: str
@@ -47,18 +64,32 @@ class FleetVehicle:
     start: str
     end: str
     serves: tuple[str, ...] = ()
+    max_trips: int = 1
+    shift_s: tuple[int, int] = (0, SHIFT_END_S)
+    max_working_s: int = 10 * 3600
 
 
 def producer_vehicles(scenario: Scenario, producer: str) -> tuple[FleetVehicle, ...]:
     """Return the vehicles producer ``producer`` owns, based at its farm."""
     p = scenario.producer(producer)
+    working_h = p.max_working_h or scenario.max_route_duration_h
     vehicles = []
     k = 0
     for entry in p.vehicles:
         for _ in range(entry.count):
             k += 1
-            vid = f"{p.id}-{entry.type}-{k}"
-            vehicles.append(FleetVehicle(vid, entry.type, p.id, p.id, p.id))
+            vehicles.append(
+                FleetVehicle(
+                    f"{p.id}-{entry.type}-{k}",
+                    entry.type,
+                    p.id,
+                    p.id,
+                    p.id,
+                    max_trips=entry.max_trips,
+                    shift_s=_shift(entry.shift, p.shift),
+                    max_working_s=round(working_h * 3600),
+                )
+            )
     return tuple(vehicles)
 
 
@@ -80,7 +111,16 @@ def pool_vehicles(
             owner = extra.owner or ""
             if members is not None and owner and owner not in members:
                 continue
-            end = extra.end or extra.start
-            vid = f"pool-{extra.type}-{k}"
-            vehicles.append(FleetVehicle(vid, extra.type, owner, extra.start, end))
+            vehicles.append(
+                FleetVehicle(
+                    f"pool-{extra.type}-{k}",
+                    extra.type,
+                    owner,
+                    extra.start,
+                    extra.end or extra.start,
+                    max_trips=extra.max_trips,
+                    shift_s=_shift(extra.shift),
+                    max_working_s=scenario.max_route_duration_s,
+                )
+            )
     return tuple(vehicles)

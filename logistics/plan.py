@@ -8,6 +8,7 @@ measured the same way.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -28,10 +29,29 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RoutePlan:
-    """One vehicle's route: the visit indices in the order they are made."""
+    """One vehicle's day: the visit indices in the order they are made.
+
+    ``breaks`` are the positions in ``visits`` before which the vehicle returns to
+    its base and leaves again (a new trip); empty for a single trip.
+    """
 
     vehicle: int
     visits: tuple[int, ...]
+    breaks: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        inner = all(0 < b < len(self.visits) for b in self.breaks)
+        if not inner or list(self.breaks) != sorted(set(self.breaks)):
+            msg = (
+                f"breaks must be increasing positions inside the route (1 to "
+                f"{len(self.visits) - 1}); got {self.breaks!r}"
+            )
+            raise ValueError(msg)
+
+    def trips(self) -> tuple[tuple[int, ...], ...]:
+        """The visits of each trip, in order."""
+        bounds = (0, *self.breaks, len(self.visits))
+        return tuple(self.visits[a:b] for a, b in itertools.pairwise(bounds))
 
 
 @dataclass(frozen=True)
@@ -78,10 +98,21 @@ class Schedule:
     departure: np.ndarray
     finish: int
     feasible: bool
+    returns: tuple[tuple[int, int], ...] = ()
+    """For each return to base between trips: (back at base, leaving again)."""
+    paid: int | None = None
+    """Paid time: the trips' durations (waiting at customers included), plus the
+    time parked at base for vehicles paid for the whole shift; ``None`` means the
+    whole span."""
 
     @property
     def duration(self) -> int:
-        """Route duration, waiting included."""
+        """Paid time of the day (see :attr:`paid`)."""
+        return self.finish - self.depart if self.paid is None else self.paid
+
+    @property
+    def span(self) -> int:
+        """From leaving the base first to coming back last."""
         return self.finish - self.depart
 
 
@@ -97,8 +128,14 @@ def service_start(arrival: int, windows: Sequence[tuple[int, int]]) -> int | Non
 
 
 def _forward(
-    problem: RoutingProblem, vehicle: int, visits: Sequence[int], depart: int
+    problem: RoutingProblem,
+    vehicle: int,
+    visits: Sequence[int],
+    depart: int,
+    end: int | None = None,
 ) -> Schedule:
+    """One trip from the vehicle's start, every visit as early as its windows allow,
+    to ``end`` (the vehicle's end by default)."""
     v = problem.vehicles[vehicle]
     transit = problem.transit
     n = len(visits)
@@ -117,50 +154,162 @@ def _forward(
         t = begin + visit.service
         departure[k] = t
         here = visit.location
-    finish = t + int(transit[here, v.end])
+    finish = t + int(transit[here, v.end if end is None else end])
     ok = ok and finish <= v.shift[1]
     return Schedule(depart, arrival, start, departure, finish, ok)
 
 
-def schedule_route(
-    problem: RoutingProblem, vehicle: int, visits: Sequence[int]
-) -> Schedule:
-    """Compute the shortest-duration schedule of a route (waiting counts as duration).
+def _departures(
+    problem: RoutingProblem, vehicle: int, visits: Sequence[int], earliest: int
+) -> list[int]:
+    """Departures at which a trip's shortest duration can be reached.
 
     For a fixed departure ``t``, starting every visit as early as possible gives the
-    earliest finish ``f(t)``; the route lasts ``f(t) - t``. Between breakpoints that
+    earliest finish ``f(t)``; the trip lasts ``f(t) - t``. Between breakpoints that
     difference is constant (no waiting) or falls as ``t`` grows (waiting shrinks), so
     the minimum lies at a departure where some visit, with no waiting before it,
     arrives exactly at a window bound: ``t = bound - offset``, ``offset`` being the
-    travel and service time before that visit. All such departures (and the shift
-    start) are tried; this is exact with several windows per visit, where the earliest
-    window is not always the right one. Ties go to the earliest departure.
+    travel and service time before that visit, or at the earliest departure.
     """
     v = problem.vehicles[vehicle]
-    early = _forward(problem, vehicle, visits, v.shift[0])
-    if not visits:
-        return Schedule(
-            v.shift[0], early.arrival, early.start, early.departure, v.shift[0], True
-        )
-    if not early.feasible:
-        return early  # leaving as early as possible is the best chance of feasibility
-    candidates = {v.shift[0]}
+    candidates = {earliest}
     here, offset = v.start, 0
     for idx in visits:
         visit = problem.visits[idx]
         offset += int(problem.transit[here, visit.location])
         for lo, hi in visit.windows:
             candidates.update(
-                t for t in (lo - offset, hi - offset) if v.shift[0] < t <= v.shift[1]
+                t for t in (lo - offset, hi - offset) if earliest < t <= v.shift[1]
             )
         offset += visit.service
         here = visit.location
-    best = early
-    for depart in sorted(candidates):
-        sched = _forward(problem, vehicle, visits, depart)
-        if sched.feasible and sched.duration < best.duration:
+    return sorted(candidates)
+
+
+def _rest_feasible(
+    problem: RoutingProblem,
+    vehicle: int,
+    trips: Sequence[Sequence[int]],
+    earliest: int,
+) -> bool:
+    """Whether the remaining trips fit, each leaving as soon as the last is back."""
+    v = problem.vehicles[vehicle]
+    for i, trip in enumerate(trips):
+        end = v.end if i == len(trips) - 1 else v.start
+        sched = _forward(problem, vehicle, trip, earliest, end)
+        if not sched.feasible:
+            return False
+        earliest = sched.finish
+    return True
+
+
+def _best_trip(
+    problem: RoutingProblem,
+    vehicle: int,
+    trip: Sequence[int],
+    earliest: int,
+    end: int,
+    rest: Sequence[Sequence[int]],
+) -> Schedule | None:
+    """The shortest schedule of one trip leaving at or after ``earliest`` that still
+    lets the remaining trips fit; ties go to the earliest departure."""
+    best = None
+    for depart in _departures(problem, vehicle, trip, earliest):
+        sched = _forward(problem, vehicle, trip, depart, end)
+        if not sched.feasible or (best is not None and sched.span >= best.span):
+            continue
+        if _rest_feasible(problem, vehicle, rest, sched.finish):
             best = sched
     return best
+
+
+def schedule_route(
+    problem: RoutingProblem,
+    vehicle: int,
+    visits: Sequence[int],
+    breaks: Sequence[int] = (),
+) -> Schedule:
+    """Compute the schedule of a vehicle's day with the least paid time.
+
+    Trip by trip, each trip gets its shortest-duration departure (exact with
+    several windows per visit, see :func:`_departures`) among those at or after the
+    previous trip's return that leave the later trips feasible. Paid time is the sum
+    of the trips' durations (waiting at customers counts), plus the time parked at
+    base between trips when the vehicle is paid for its shift. When no schedule
+    fits, the one leaving as early as possible is returned with ``feasible`` False.
+
+    Parameters
+    ----------
+    problem
+        The routing problem.
+    vehicle
+        Vehicle index.
+    visits
+        Visit indices in order.
+    breaks
+        Positions in ``visits`` before which the vehicle returns to its base.
+    """
+    v = problem.vehicles[vehicle]
+    plan = RoutePlan(vehicle, tuple(visits), tuple(breaks))
+    trips = plan.trips() if visits else ((),)
+    parts: list[Schedule] = []
+    earliest = v.shift[0]
+    for i, trip in enumerate(trips):
+        last = i == len(trips) - 1
+        best = _best_trip(
+            problem, vehicle, trip, earliest, v.end if last else v.start, trips[i + 1 :]
+        )
+        if best is None:
+            return _earliest(problem, vehicle, trips)
+        parts.append(best)
+        earliest = best.finish
+    if not visits:
+        depart = v.shift[0]
+        return Schedule(
+            depart, parts[0].arrival, parts[0].start, parts[0].departure, depart, True
+        )
+    return _joined(parts, paid_at_base=v.paid_at_base)
+
+
+def _earliest(
+    problem: RoutingProblem, vehicle: int, trips: Sequence[Sequence[int]]
+) -> Schedule:
+    """Every trip as early as possible: the best chance of feasibility."""
+    v = problem.vehicles[vehicle]
+    parts, earliest = [], v.shift[0]
+    for i, trip in enumerate(trips):
+        end = v.end if i == len(trips) - 1 else v.start
+        sched = _forward(problem, vehicle, trip, earliest, end)
+        parts.append(sched)
+        earliest = sched.finish
+    joined = _joined(parts, paid_at_base=v.paid_at_base)
+    return Schedule(
+        joined.depart,
+        joined.arrival,
+        joined.start,
+        joined.departure,
+        joined.finish,
+        False,
+        joined.returns,
+        joined.paid,
+    )
+
+
+def _joined(parts: Sequence[Schedule], *, paid_at_base: bool) -> Schedule:
+    """One day's schedule from its trips' schedules."""
+    returns = tuple((a.finish, b.depart) for a, b in itertools.pairwise(parts))
+    span = parts[-1].finish - parts[0].depart
+    paid = span if paid_at_base else sum(p.span for p in parts)
+    return Schedule(
+        depart=parts[0].depart,
+        arrival=np.concatenate([p.arrival for p in parts]),
+        start=np.concatenate([p.start for p in parts]),
+        departure=np.concatenate([p.departure for p in parts]),
+        finish=parts[-1].finish,
+        feasible=all(p.feasible for p in parts),
+        returns=returns,
+        paid=paid,
+    )
 
 
 @dataclass(frozen=True)
@@ -203,13 +352,13 @@ def evaluate(problem: RoutingProblem, plan: Plan) -> int:
     """Return the objective of a plan, recomputed from the problem.
 
     Objective = sum over used vehicles of fixed cost + distance cost x distance +
-    duration cost x route duration, plus the penalty of each unserved request.
+    duration cost x paid time, plus the penalty of each unserved request.
     """
     total = 0
     for route in plan.routes:
         v = problem.vehicles[route.vehicle]
-        sched = schedule_route(problem, route.vehicle, route.visits)
-        dist = problem.route_distance(route.vehicle, route.visits)
+        sched = schedule_route(problem, route.vehicle, route.visits, route.breaks)
+        dist = problem.route_distance(route.vehicle, route.visits, route.breaks)
         total += (
             v.fixed_cost + v.distance_cost * dist + v.duration_cost * sched.duration
         )

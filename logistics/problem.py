@@ -97,7 +97,13 @@ class Vehicle:
 
     Cost coefficients are integers in the problem's cost unit (micro-euros for
     scenarios): ``fixed_cost`` per vehicle used, ``distance_cost`` per distance unit,
-    ``duration_cost`` per duration unit of route duration (waiting included).
+    ``duration_cost`` per duration unit of paid time.
+
+    A vehicle may leave its base (``start``) up to ``max_trips`` times, returning
+    there between trips; the last trip ends at ``end``. Paid time is the time out on
+    trips (travel, service, waiting at customers); time parked at the base between
+    trips is paid only with ``paid_at_base`` (a hired driver paid for the shift).
+    ``max_duration`` bounds the paid time; every trip lies within ``shift``.
     """
 
     id: str
@@ -112,6 +118,8 @@ class Vehicle:
     type: str = ""
     owner: str = ""
     refrigerated: bool = False
+    max_trips: int = 1
+    paid_at_base: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,11 @@ class RoutingProblem:
         return any(len(v.windows) > 1 for v in self.visits)
 
     @property
+    def has_multiple_trips(self) -> bool:
+        """Whether some vehicle may leave its base more than once."""
+        return any(v.max_trips > 1 for v in self.vehicles)
+
+    @property
     def has_allowed_vehicles(self) -> bool:
         """Whether some request is restricted to a subset of the vehicles."""
         return any(r.allowed_vehicles is not None for r in self.requests)
@@ -241,14 +254,25 @@ class RoutingProblem:
             )
             raise UnknownIdError(msg) from None
 
-    def route_distance(self, vehicle: int, visits: Sequence[int]) -> int:
-        """Return the distance of a route visiting ``visits`` in order."""
-        locs = self.route_locations(vehicle, visits)
+    def route_distance(
+        self, vehicle: int, visits: Sequence[int], breaks: Sequence[int] = ()
+    ) -> int:
+        """Return the distance of a route visiting ``visits`` in order, returning to
+        base before the positions in ``breaks``."""
+        locs = self.route_locations(vehicle, visits, breaks)
         return int(self.distance[locs[:-1], locs[1:]].sum())
 
-    def route_locations(self, vehicle: int, visits: Sequence[int]) -> np.ndarray:
-        """Return the location sequence start, visits..., end of a route."""
+    def route_locations(
+        self, vehicle: int, visits: Sequence[int], breaks: Sequence[int] = ()
+    ) -> np.ndarray:
+        """Return the location sequence of a route: start, visits (with the base
+        between trips), end."""
         v = self.vehicles[vehicle]
-        return np.array(
-            [v.start, *(self.visits[i].location for i in visits), v.end], dtype=np.int64
-        )
+        locs = [v.start]
+        returns = set(breaks)
+        for pos, i in enumerate(visits):
+            if pos in returns:
+                locs.append(v.start)
+            locs.append(self.visits[i].location)
+        locs.append(v.end)
+        return np.array(locs, dtype=np.int64)

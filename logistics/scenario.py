@@ -154,6 +154,15 @@ class VehicleType(BaseModel):
     driver_cost_per_h_eur: float = Field(
         default=13.5, ge=0, description="Value of the driver's time per hour (12-15)."
     )
+    paid_time: Literal["trips", "shift"] = Field(
+        default="trips",
+        description=(
+            "'trips': the driver's time is paid while out (travel, stops, waiting "
+            "at customers), not while parked at the base between trips (a farmer "
+            "works on the farm meanwhile); 'shift': a hired driver paid from the "
+            "first departure to the last return."
+        ),
+    )
     co2e_kg_per_km: float | None = Field(
         default=None,
         ge=0,
@@ -170,12 +179,23 @@ class VehicleType(BaseModel):
     )
 
 
+_TRIPS_HELP = (
+    "How many times a day the vehicle may leave its base: it comes back between "
+    "trips (time parked there is not paid unless its type pays the whole shift)."
+)
+_SHIFT_HELP = "When the vehicle may be out: it leaves its base and is back within it."
+
+
 class FleetEntry(BaseModel):
     """``count`` vehicles of one type."""
 
     model_config = _FROZEN
     type: Identifier
     count: int = Field(default=1, ge=1)
+    max_trips: int = Field(default=2, ge=1, le=10, description=_TRIPS_HELP)
+    shift: Window | None = Field(
+        default=None, description=_SHIFT_HELP + " Default: the producer's shift."
+    )
 
 
 class Producer(BaseModel):
@@ -208,6 +228,19 @@ class Producer(BaseModel):
         description="Loading time per crate (domain.md §5.3: + 1 min per crate).",
     )
     vehicles: list[FleetEntry] = Field(default_factory=list)
+    shift: Window | None = Field(
+        default=None,
+        description=_SHIFT_HELP + " For the farm's own vehicles; default: all day.",
+    )
+    max_working_h: float | None = Field(
+        default=None,
+        gt=0,
+        le=24,
+        description=(
+            "Paid working hours of each of the farm's vehicles in a day (all trips); "
+            "default: the scenario's max_route_duration_h."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -309,6 +342,10 @@ class PooledVehicles(BaseModel):
         description="Producer or hub id where the vehicle starts."
     )
     end: Identifier | None = Field(default=None, description="Defaults to ``start``.")
+    max_trips: int = Field(default=2, ge=1, le=10, description=_TRIPS_HELP)
+    shift: Window | None = Field(
+        default=None, description=_SHIFT_HELP + " Default: the whole day and night."
+    )
     owner: Identifier | None = Field(
         default=None,
         description=(
@@ -403,7 +440,15 @@ class Scenario(BaseModel):
     orders: list[Order] = Field(min_length=1)
     hubs: list[Hub] = Field(default_factory=list)
     pooled_fleet: PooledFleet = Field(default_factory=PooledFleet)
-    max_route_duration_h: float = Field(default=10.0, gt=0, le=24)
+    max_route_duration_h: float = Field(
+        default=10.0,
+        gt=0,
+        le=24,
+        description=(
+            "Paid working hours of a vehicle in a day, all its trips together "
+            "(a producer's max_working_h overrides it for its vehicles)."
+        ),
+    )
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     solver: SolverSettings = Field(default_factory=SolverSettings)
     factors: dict[str, Any] = Field(

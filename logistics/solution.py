@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .plan import Plan, allowed_vehicles, schedule_route, solo_obstacle
+from .plan import Plan, RoutePlan, allowed_vehicles, schedule_route, solo_obstacle
 from .scenario import format_time_of_day
 
 if TYPE_CHECKING:
@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 
 __all__ = ["Route", "Solution", "Stop", "Unserved", "merge_solutions", "to_solution"]
 
-StopType = Literal["start", "pickup", "delivery", "end"]
+StopType = Literal["start", "pickup", "delivery", "base", "end"]
 
 
 @dataclass(frozen=True)
 class Stop:
-    """A stop of a route; times in seconds after midnight, load after the stop."""
+    """A stop of a route; times in seconds after midnight, load after the stop.
+
+    ``base`` stops are the returns to the vehicle's base between two trips (arrival:
+    back; departure: leaving on the next trip). ``trip`` numbers the trip the stop
+    belongs to, from 1 (a base stop ends its trip).
+    """
 
     site: str
     type: StopType
@@ -34,6 +39,7 @@ class Stop:
     departure_s: float
     load_kg: float
     load_crates: int
+    trip: int = 1
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,15 @@ class Route:
 
     @property
     def duration_h(self) -> float:
-        """Time from leaving the base to coming back, waiting included, in hours."""
+        """Paid time of the day in hours: time out on trips (waiting at customers
+        included), plus time parked at base between trips for vehicles paid for
+        their shift."""
         return self.duration_s / 3600.0
+
+    @property
+    def trips(self) -> int:
+        """Times the vehicle leaves its base in the day."""
+        return 1 + sum(1 for s in self.stops if s.type == "base")
 
     @property
     def orders(self) -> tuple[str, ...]:
@@ -115,9 +128,7 @@ def to_solution(
     from .plan import evaluate
 
     kg = {o.id: o.kg for o in scenario.orders}
-    routes = tuple(
-        _route(problem, r.vehicle, r.visits, strategy, kg) for r in plan.routes
-    )
+    routes = tuple(_route(problem, r, strategy, kg) for r in plan.routes)
     unserved = tuple(
         Unserved(
             problem.requests[i].id,
@@ -143,14 +154,14 @@ def to_solution(
 
 def _route(
     problem: RoutingProblem,
-    k: int,
-    visits: tuple[int, ...],
+    plan: RoutePlan,
     strategy: str,
     order_kg: dict[str, float],
 ) -> Route:
     """Build a route; loads use the orders' exact kg, not the solver's grams."""
+    k, visits = plan.vehicle, plan.visits
     v = problem.vehicles[k]
-    sched = schedule_route(problem, k, visits)
+    sched = schedule_route(problem, k, visits, plan.breaks)
     site = problem.location_ids
     stops = [
         Stop(
@@ -166,7 +177,15 @@ def _route(
     ]
     load_kg, load_crates = 0.0, 0
     here = v.start
+    trip = 1
     for pos, idx in enumerate(visits):
+        if pos in plan.breaks:
+            back, leave = sched.returns[trip - 1]
+            stops.append(
+                Stop(site[v.start], "base", None, back, back, leave, 0.0, 0, trip)
+            )
+            trip += 1
+            here = v.start
         visit = problem.visits[idx]
         req = problem.requests[visit.request]
         # The schedule's arrival includes the stop's setup (parking, paperwork) when
@@ -190,10 +209,21 @@ def _route(
                 departure_s=float(sched.departure[pos]),
                 load_kg=round(load_kg, 6),
                 load_crates=load_crates,
+                trip=trip,
             )
         )
     stops.append(
-        Stop(site[v.end], "end", None, sched.finish, sched.finish, sched.finish, 0.0, 0)
+        Stop(
+            site[v.end],
+            "end",
+            None,
+            sched.finish,
+            sched.finish,
+            sched.finish,
+            0.0,
+            0,
+            trip,
+        )
     )
     return Route(
         strategy=strategy,
@@ -201,7 +231,7 @@ def _route(
         vehicle_type=v.type,
         owner=v.owner,
         stops=tuple(stops),
-        distance_m=float(problem.route_distance(k, visits)),
+        distance_m=float(problem.route_distance(k, visits, plan.breaks)),
         duration_s=float(sched.duration),
     )
 

@@ -10,13 +10,14 @@ against, normally ``separate``); ``strategies.<name>`` for each strategy run
 ``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``orders_served``,
 ``orders_unserved`` (list of {``order``, ``producer``, ``reason``}), ``objective``,
 ``backend`` and ``routes`` (list of {``vehicle``, ``vehicle_type``, ``owner``,
-``distance_km``, ``duration_h``, ``cost_eur``, ``co2e_kg``, ``stops``: list of
-{``site``, ``type``, ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
-``load_kg``, ``load_crates``}}); ``savings.<name>`` for each strategy but the
-baseline, with ``distance_km``, ``distance_pct``, ``duration_h``, ``duration_pct``,
-``cost_eur``, ``cost_pct``, ``co2e_kg``, ``co2e_pct``, ``vehicles_used``,
-``co2e_from_fewer_km_kg``, ``co2e_from_intensity_kg`` (null when undefined), and
-``strategy`` and ``baseline``.
+``trips``, ``distance_km``, ``duration_h`` (paid time), ``cost_eur``, ``co2e_kg``,
+``stops``: list of {``site``, ``type`` (``start``, ``pickup``, ``delivery``, ``base``
+for a return to base between two trips, ``end``), ``order``, ``arrival_s``,
+``start_s``, ``departure_s``, ``load_kg``, ``load_crates``, ``trip`` (from 1)}});
+``savings.<name>`` for each strategy but the baseline, with ``distance_km``,
+``distance_pct``, ``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``,
+``co2e_kg``, ``co2e_pct``, ``vehicles_used``, ``co2e_from_fewer_km_kg``,
+``co2e_from_intensity_kg`` (null when undefined), and ``strategy`` and ``baseline``.
 
 Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indicators``
 (``tonne_km``, ``load_factor``, ``empty_running_share``, ``co2e_g_per_kg_delivered``,
@@ -86,6 +87,7 @@ def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
                 "vehicle": r.vehicle,
                 "vehicle_type": r.vehicle_type,
                 "owner": r.owner,
+                "trips": r.trips,
                 "distance_km": round(r.distance_km, 3),
                 "duration_h": round(r.duration_h, 3),
                 "cost_eur": round(by_vehicle[r.vehicle].cost_eur, 2),
@@ -178,6 +180,7 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         "vehicle",
         "vehicle_type",
         "owner",
+        "trips",
         "distance_km",
         "duration_h",
         "cost_eur",
@@ -188,6 +191,7 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         "strategy",
         "vehicle",
         "seq",
+        "trip",
         "site",
         "type",
         "order",

@@ -57,14 +57,26 @@ class _Model:
         self.problem = problem
         n_vehicles = len(problem.vehicles)
         n_visits = len(problem.visits)
-        # Nodes: visits first, then a start and an end node per vehicle.
-        self.n_nodes = n_visits + 2 * n_vehicles
+        # Nodes: visits first, then a start and an end node per vehicle, then the
+        # optional returns to base of vehicles with several trips.
+        first_base = n_visits + 2 * n_vehicles
+        self.base_nodes: list[tuple[int, int]] = [
+            (first_base + i, k)
+            for i, k in enumerate(
+                k
+                for k, v in enumerate(problem.vehicles)
+                for _ in range(v.max_trips - 1)
+            )
+        ]
+        self.n_nodes = first_base + len(self.base_nodes)
         starts = [n_visits + 2 * k for k in range(n_vehicles)]
         ends = [n_visits + 2 * k + 1 for k in range(n_vehicles)]
         node_loc = np.empty(self.n_nodes, dtype=np.int64)
         node_loc[:n_visits] = [v.location for v in problem.visits]
         node_loc[starts] = [v.start for v in problem.vehicles]
         node_loc[ends] = [v.end for v in problem.vehicles]
+        for node, k in self.base_nodes:
+            node_loc[node] = problem.vehicles[k].start
         self.node_loc = node_loc
         self.manager = pywrapcp.RoutingIndexManager(
             self.n_nodes, n_vehicles, starts, ends
@@ -74,6 +86,7 @@ class _Model:
         self._add_time()
         self._add_capacities()
         self._add_requests()
+        self._add_returns()
 
     # -- model parts ---------------------------------------------------------------
     def _node_matrix(self, matrix: np.ndarray) -> np.ndarray:
@@ -102,6 +115,14 @@ class _Model:
         cb = routing.RegisterTransitMatrix(transit.tolist())
         routing.AddDimension(cb, horizon, horizon, False, "time")
         self.time = routing.GetDimensionOrDie("time")
+        # Several trips: paid time is its own dimension, the same transits and the
+        # same waiting as time, except waiting parked at base between trips (unpaid
+        # unless the vehicle is paid for its shift); its span is what is costed and
+        # bounded. With one trip each, paid time is the time dimension's span.
+        self.paid = self.time
+        if self.base_nodes:
+            routing.AddDimension(cb, horizon, horizon, False, "paid")
+            self.paid = routing.GetDimensionOrDie("paid")
         for idx, visit in enumerate(p.visits):
             cumul = self.time.CumulVar(manager.NodeToIndex(idx))
             lo, hi = visit.windows[0][0], visit.windows[-1][1]
@@ -118,15 +139,34 @@ class _Model:
             self.time.CumulVar(routing.End(k)).SetRange(
                 int(v.shift[0]), int(v.shift[1])
             )
-            self.time.SetSpanUpperBoundForVehicle(int(v.max_duration), k)
-            self.time.SetSpanCostCoefficientForVehicle(int(v.duration_cost), k)
+            self.paid.SetSpanUpperBoundForVehicle(int(v.max_duration), k)
+            self.paid.SetSpanCostCoefficientForVehicle(int(v.duration_cost), k)
             routing.AddVariableMaximizedByFinalizer(
                 self.time.CumulVar(routing.Start(k))
             )
             routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(k)))
+            if self.paid is not self.time:
+                routing.AddVariableMinimizedByFinalizer(
+                    self.paid.CumulVar(routing.End(k))
+                )
+        if self.paid is not self.time:
+            self._link_paid_waiting()
+
+    def _link_paid_waiting(self) -> None:
+        """Paid waiting equals waiting everywhere but parked at base between trips
+        (where it is paid only for vehicles paid for their shift)."""
+        p, routing, manager = self.problem, self.routing, self.manager
+        solver = routing.solver()
+        unpaid = {node for node, k in self.base_nodes if not p.vehicles[k].paid_at_base}
+        # routing.Size() counts every index but the vehicles' ends: the ones with a
+        # slack variable.
+        for index in range(routing.Size()):
+            if manager.IndexToNode(index) not in unpaid:
+                solver.Add(self.paid.SlackVar(index) == self.time.SlackVar(index))
 
     def _add_capacities(self) -> None:
         p, routing = self.problem, self.routing
+        self.capacity_dims: list[str] = []
         for d, name in enumerate(p.dimensions):
             demand = np.zeros(self.n_nodes, dtype=np.int64)
             for r in p.requests:
@@ -141,6 +181,21 @@ class _Model:
                 continue
             cb = routing.RegisterUnaryTransitVector(demand.tolist())
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"cap_{name}")
+            self.capacity_dims.append(f"cap_{name}")
+
+    def _add_returns(self) -> None:
+        """Optional returns to base: free to skip, only on their own vehicle, empty
+        on arrival (each trip delivers what it collects)."""
+        routing, manager = self.routing, self.manager
+        n_vehicles = len(self.problem.vehicles)
+        for node, k in self.base_nodes:
+            index = manager.NodeToIndex(node)
+            routing.AddDisjunction([index], 0)
+            routing.VehicleVar(index).RemoveValues(
+                [o for o in range(n_vehicles) if o != k]
+            )
+            for name in self.capacity_dims:
+                routing.GetDimensionOrDie(name).CumulVar(index).SetValue(0)
 
     def _add_requests(self) -> None:
         p, routing, manager = self.problem, self.routing, self.manager
@@ -172,22 +227,38 @@ class _Model:
     def routes_as_nodes(self, plan: Plan) -> list[list[int]]:
         """Turn a plan into OR-Tools' per-vehicle node lists (a starting solution)."""
         routes: list[list[int]] = [[] for _ in self.problem.vehicles]
+        spare: dict[int, list[int]] = {}
+        for node, k in self.base_nodes:
+            spare.setdefault(k, []).append(node)
         for route in plan.routes:
-            routes[route.vehicle] = list(route.visits)
+            nodes: list[int] = []
+            returns = iter(spare.get(route.vehicle, []))
+            for pos, visit in enumerate(route.visits):
+                if pos in route.breaks:
+                    nodes.append(next(returns))
+                nodes.append(visit)
+            routes[route.vehicle] = nodes
         return routes
 
     def read_plan(self, assignment, backend: str, wall_time_s: float) -> Plan:  # type: ignore[no-untyped-def]
         routing, manager = self.routing, self.manager
         routes = []
         served: set[int] = set()
+        n_visits = len(self.problem.visits)
         for k in range(len(self.problem.vehicles)):
             index = assignment.Value(routing.NextVar(routing.Start(k)))
-            visits = []
+            visits: list[int] = []
+            breaks: list[int] = []
             while not routing.IsEnd(index):
-                visits.append(manager.IndexToNode(index))
+                node = manager.IndexToNode(index)
+                if node < n_visits:
+                    visits.append(node)
+                elif visits and (not breaks or breaks[-1] < len(visits)):
+                    breaks.append(len(visits))  # a return to base between trips
                 index = assignment.Value(routing.NextVar(index))
             if visits:
-                routes.append(RoutePlan(k, tuple(visits)))
+                inner = tuple(b for b in breaks if b < len(visits))
+                routes.append(RoutePlan(k, tuple(visits), inner))
                 served.update(self.problem.visits[v].request for v in visits)
         unserved = tuple(
             i for i in range(len(self.problem.requests)) if i not in served

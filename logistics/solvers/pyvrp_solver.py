@@ -84,6 +84,8 @@ class _Mapping:
         For each PyVRP shipment, the problem request (shipments).
     left_out
         Requests no plan can serve (see :func:`_hopeless`); not given to PyVRP.
+    base_depot
+        For each problem vehicle, the PyVRP depot of its start (its reloads).
     """
 
     data: Any
@@ -92,6 +94,7 @@ class _Mapping:
     clients: tuple[int, ...]
     shipments: tuple[int, ...]
     left_out: tuple[int, ...]
+    base_depot: tuple[int, ...] = ()
 
 
 def _allowed_sets(problem: RoutingProblem) -> list[frozenset[int]]:
@@ -162,10 +165,25 @@ def _add_vehicle_types(
     groups: dict[tuple[Any, ...], list[int]] = {}
     for k, v in enumerate(problem.vehicles):
         costs = (v.fixed_cost, v.distance_cost, v.duration_cost)
-        key = (v.start, v.end, tuple(capacities[k]), v.shift, v.max_duration, costs)
+        trips = (v.max_trips, v.paid_at_base)
+        key = (
+            v.start,
+            v.end,
+            tuple(capacities[k]),
+            v.shift,
+            v.max_duration,
+            costs,
+            trips,
+        )
         groups.setdefault(key, []).append(k)
     for members in groups.values():
         v = problem.vehicles[members[0]]
+        # Several trips are PyVRP reloads at the vehicle's base. PyVRP counts the
+        # time parked there as route duration: where the model does not pay it, its
+        # duration cost is an overestimate and the paid-time bound is checked on the
+        # decoded plan instead (check_plan), not given to PyVRP.
+        reloads = v.max_trips > 1
+        loose = reloads and not v.paid_at_base
         model.add_vehicle_type(
             num_available=len(members),
             capacity=capacities[members[0]],
@@ -174,12 +192,24 @@ def _add_vehicle_types(
             fixed_cost=int(v.fixed_cost),
             tw_early=int(v.shift[0]),
             tw_late=int(v.shift[1]),
-            shift_duration=int(v.max_duration),
+            shift_duration=int(v.shift[1] - v.shift[0] if loose else v.max_duration),
             unit_distance_cost=int(v.distance_cost),
             unit_duration_cost=int(v.duration_cost),
+            reload_depots=[depots[v.start]] if reloads else [],
+            max_reloads=v.max_trips - 1 if reloads else 2**64 - 1,
             name=",".join(problem.vehicles[k].id for k in members),
         )
     return list(groups.values())
+
+
+def _base_depots(problem: RoutingProblem) -> tuple[int, ...]:
+    """PyVRP depot index of each vehicle's start, as :func:`_add_vehicle_types`
+    numbers depots (each distinct start or end location once, in vehicle order)."""
+    order: dict[int, int] = {}
+    for v in problem.vehicles:
+        for loc in (v.start, v.end):
+            order.setdefault(loc, len(order))
+    return tuple(order[v.start] for v in problem.vehicles)
 
 
 def _add_request(
@@ -281,6 +311,7 @@ def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
         clients=tuple(clients),
         shipments=tuple(shipments),
         left_out=tuple(left_out),
+        base_depot=_base_depots(problem),
     )
 
 
@@ -294,6 +325,7 @@ def _decode(
     for route in solution.routes():
         k = free[route.vehicle_type()].pop(0)
         visits: list[int] = []
+        breaks: list[int] = []
         for act in route.schedule():
             if act.is_client():
                 visits.append(mapping.clients[act.idx])
@@ -301,8 +333,11 @@ def _decode(
                 visits.append(problem.requests[mapping.shipments[act.idx]].pickup)
             elif act.is_delivery():
                 visits.append(problem.requests[mapping.shipments[act.idx]].delivery)
+            elif visits and (not breaks or breaks[-1] < len(visits)):
+                breaks.append(len(visits))  # a depot: a reload between trips
         if visits:
-            routes.append(RoutePlan(k, tuple(visits)))
+            inner = tuple(b for b in breaks if b < len(visits))
+            routes.append(RoutePlan(k, tuple(visits), inner))
             served.update(problem.visits[i].request for i in visits)
     routes.sort(key=lambda r: r.vehicle)
     unserved = tuple(i for i in range(len(problem.requests)) if i not in served)
@@ -323,7 +358,10 @@ def _initial_solution(problem: RoutingProblem, mapping: _Mapping, plan: Plan) ->
     try:
         for route in plan.routes:
             activities = []
-            for idx in route.visits:
+            base = mapping.base_depot[route.vehicle]
+            for pos, idx in enumerate(route.visits):
+                if pos in route.breaks:
+                    activities.append(pyvrp.Activity(kind.DEPOT, base))
                 visit = problem.visits[idx]
                 if idx in client_of:
                     activities.append(pyvrp.Activity(kind.CLIENT, client_of[idx]))
