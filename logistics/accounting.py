@@ -67,6 +67,7 @@ class RouteAccount:
     delivered_kg: float
     order_co2e_kg: Mapping[str, float] = field(default_factory=dict)
     order_cost_eur: Mapping[str, float] = field(default_factory=dict)
+    trips: int = 1
 
     @property
     def cost_eur(self) -> float:
@@ -135,6 +136,11 @@ class StrategyAccount:
     def vehicles_used(self) -> int:
         """Vehicles with a non-empty route."""
         return len(self.routes)
+
+    @property
+    def trips(self) -> int:
+        """Times vehicles leave their base, all vehicles together."""
+        return sum(r.trips for r in self.routes)
 
     @property
     def delivered_kg(self) -> float:
@@ -263,6 +269,7 @@ def _route_account(
         order_cost_eur=MappingProxyType(
             allocate_iso14083(total_cost, carried, mass, sfd)
         ),
+        trips=route.trips,
     )
 
 

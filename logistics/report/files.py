@@ -7,7 +7,8 @@
 ``solver`` (the settings used); ``baseline`` (the strategy savings are measured
 against, normally ``separate``); ``strategies.<name>`` for each strategy run
 (``separate``, ``pooled``, ...), each with ``description``, ``distance_km``,
-``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``orders_served``,
+``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``trips``,
+``orders_served``,
 ``orders_unserved`` (list of {``order``, ``producer``, ``reason``}), ``objective``,
 ``backend`` and ``routes`` (list of {``vehicle``, ``vehicle_type``, ``owner``,
 ``trips``, ``distance_km``, ``duration_h`` (paid time), ``cost_eur``, ``co2e_kg``,
@@ -63,6 +64,7 @@ def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
         "cost_eur": round(acc.cost_eur, 2),
         "co2e_kg": round(acc.co2e_kg, 3),
         "vehicles_used": acc.vehicles_used,
+        "trips": acc.trips,
         "orders_served": acc.orders_served,
         "orders_unserved": [asdict(u) for u in sol.unserved],
         "objective": round(sol.objective, 4),

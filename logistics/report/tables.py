@@ -23,6 +23,7 @@ _ROWS = (
     ("Cost (EUR)", "cost_eur", "{:,.2f}"),
     ("Emissions (kg CO2e)", "co2e_kg", "{:,.1f}"),
     ("Vehicles used", "vehicles_used", "{:d}"),
+    ("Trips", "trips", "{:d}"),
     ("Orders served", "orders_served", "{:d}"),
     ("Orders unserved", "orders_unserved", "{:d}"),
 )

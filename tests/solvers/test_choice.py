@@ -93,9 +93,13 @@ def test_shipments_run_the_portfolio_side_by_side() -> None:
 
 
 def test_shipments_with_a_start_race_it_against_a_search_from_scratch() -> None:
-    """Given a start (the separate plan), one search continues from it and one
-    starts from scratch, so a start that traps the search cannot decide alone."""
-    problem = _shipments()
+    """Where only OR-Tools applies (several windows per visit) and a start is given
+    (the separate plan), one search continues from it and one starts from scratch,
+    so a start that traps the search cannot decide alone."""
+    base = _shipments()
+    visits = list(base.visits)
+    visits[1] = replace(visits[1], windows=((0, 100), (300, 10**6)))
+    problem = replace(base, visits=tuple(visits))
     start = Plan(
         (RoutePlan(0, (0, 1, 2, 3)), RoutePlan(1, (4, 5))),
         (),
