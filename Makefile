@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine:
-#   make run   - create .venv, install, run the default scenario (Ajaccio, Corsica roads)
+#   make run   - create .venv, install, run the default scenario (Ajaccio, bundled roads)
 #   make test  - create .venv, install with dev tools, run the tests
 #   make lint  - ruff (lint + format check) and mypy strict; CI runs it after the tests
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Real OSM extracts live outside the repository (never copied in).
-OSM_DIR ?= $(wildcard ../shared/data/osm)
+# The scenarios name road extracts bundled in scenarios/osm/ (ODbL, see SOURCE.md there),
+# so no OSM folder is needed. Set OSM_DIR=DIR to add a folder to look in (--osm-dir).
+OSM_DIR ?=
 OSM_FLAG := $(if $(OSM_DIR),--osm-dir $(OSM_DIR),)
 SCENARIO ?= scenarios/ajaccio.yaml
 
@@ -27,9 +28,9 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check logistics tests benchmarks examples
-	$(VENV)/bin/ruff format --check logistics tests benchmarks examples
-	$(VENV)/bin/mypy logistics examples
+	$(VENV)/bin/ruff check logistics tests benchmarks examples scripts
+	$(VENV)/bin/ruff format --check logistics tests benchmarks examples scripts
+	$(VENV)/bin/mypy logistics examples scripts
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_benchmarks --time-limit 10

@@ -25,13 +25,17 @@ def main() -> None:
     """Print c(S) for every coalition of the first three Melun producers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm")
+        "--osm-dir",
+        action="append",
+        default=[],
+        help="extra folder to look for the OSM file in (repeatable); the scenario's "
+        "bundled extract, scenarios/osm/melun.osm.bz2, needs none",
     )
     parser.add_argument("--time-limit", type=float, default=1.0)
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "melun.yaml")
     travel = build_travel(
-        scenario, scenario_dir=scenario.source_dir, osm_dirs=(args.osm_dir,)
+        scenario, scenario_dir=scenario.source_dir, osm_dirs=tuple(args.osm_dir)
     )
     context = build_context(scenario, travel.matrix)
     pooled = get_strategy("pooled")

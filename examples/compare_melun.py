@@ -14,11 +14,15 @@ def main() -> None:
     """Print the comparison table, the savings and each producer's share."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm")
+        "--osm-dir",
+        action="append",
+        default=[],
+        help="extra folder to look for the OSM file in (repeatable); the scenario's "
+        "bundled extract, scenarios/osm/melun.osm.bz2, needs none",
     )
     args = parser.parse_args()
     scenario = load_scenario(ROOT / "scenarios" / "melun.yaml")
-    result = compare(scenario, osm_dirs=(args.osm_dir,))
+    result = compare(scenario, osm_dirs=tuple(args.osm_dir))
     print(summary_text(result))
     saving = result.savings["pooled"]
     print(

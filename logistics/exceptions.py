@@ -50,6 +50,10 @@ class SolverError(LogisticsError, RuntimeError):
     """A solver backend failed or returned nothing usable."""
 
 
+class ExecutorError(LogisticsError, RuntimeError):
+    """Work sent to an executor could not run (e.g. a worker process died)."""
+
+
 class BackendUnavailableError(SolverError):
     """A solver backend is not installed or does not support the model's features."""
 

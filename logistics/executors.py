@@ -14,7 +14,10 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
+
+from .exceptions import ExecutorError
 
 __all__ = ["local_executor", "map_jobs", "usable_cores"]
 
@@ -67,4 +70,15 @@ def map_jobs(
     jobs = list(items)
     if executor is None or len(jobs) <= 1:
         return [fn(job) for job in jobs]
-    return list(executor.map(fn, jobs))
+    try:
+        return list(executor.map(fn, jobs))
+    except BrokenProcessPool as exc:
+        raise ExecutorError(_BROKEN_POOL_HINT) from exc
+
+
+_BROKEN_POOL_HINT = (
+    "a worker process died before finishing its job. When this happens as soon as "
+    "the workers start, the calling script most likely lacks an "
+    '`if __name__ == "__main__":` guard around its main code: worker processes '
+    "(forkserver or spawn) import the script again and must not re-run it."
+)

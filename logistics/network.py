@@ -96,7 +96,7 @@ DOWNLOAD_NETWORK_TYPE: Final = "drive"
 OSM_SUFFIXES: Final = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf")
 """File name endings :func:`load_network` can read."""
 
-_CACHE_VERSION: Final = "road-network-v1"
+_CACHE_VERSION: Final = "road-network-v2"
 """Bump whenever the conversion changes, to invalidate cached networks."""
 
 _KINDS: Final = frozenset({"osm_file", "download"})
@@ -143,7 +143,11 @@ class RoadNetwork:
 
     def __post_init__(self) -> None:
         for name, dtype in _ARRAY_FIELDS.items():
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dtype))
+            # Read-only views: the network never changes once built (the caller's
+            # arrays stay writable, no copy).
+            view = np.asarray(getattr(self, name), dtype=dtype).view()
+            view.flags.writeable = False
+            object.__setattr__(self, name, view)
         problems = _network_problems(self)
         if problems:
             msg = "invalid RoadNetwork: " + "; ".join(problems)
@@ -615,7 +619,7 @@ def _osmnx_settings(**overrides: Any) -> Iterator[None]:
 def _prepare_graph(
     graph: nx.MultiDiGraph, progress: Callable[[str], None] | None
 ) -> nx.MultiDiGraph:
-    """Filter to drivable roads, keep the largest SCC, simplify, add travel times.
+    """Filter to drivable roads, keep the largest SCC, add travel times, simplify.
 
     Strong connectivity matters: in a merely weakly connected graph some one-way
     dead ends can be entered but not left, which would make travel times infinite.
@@ -643,7 +647,7 @@ def _prepare_graph(
             kept,
             n_raw,
         )
-    graph = ox.simplify_graph(graph)
+    graph = _simplify_with_travel_times(graph)
     _say(
         progress,
         f"Kept {kept:,} of {n_raw:,} OSM nodes (dropped {len(drop):,} non-drivable "
@@ -651,10 +655,28 @@ def _prepare_graph(
         f"{graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} edges "
         "after simplification",
     )
+    return graph
+
+
+def _simplify_with_travel_times(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Time every OSM segment at its own speed, then merge segments into edges.
+
+    Speeds are set before simplification, one OSM way (one ``highway`` type, one
+    ``maxspeed``) per edge. Simplifying first would merge the tags of a chain of
+    ways into ``list(set(...))`` lists, whose order depends on ``PYTHONHASHSEED``,
+    and ``osmnx.add_edge_speeds`` keeps the first item of a ``highway`` list: the
+    speed of a merged edge of mixed types would change from run to run, and be
+    wrong for all but one of its segments. Summing per-segment lengths and times
+    instead gives the physical travel time whatever the hash order. Only
+    ``length`` and ``travel_time`` are read afterwards (and node ``x``/``y``).
+    """
+    import osmnx as ox
+
     graph = ox.add_edge_speeds(
         graph, hwy_speeds=FRENCH_SPEEDS_KMH, fallback=FALLBACK_SPEED_KMH
     )
-    return ox.add_edge_travel_times(graph)
+    graph = ox.add_edge_travel_times(graph)
+    return ox.simplify_graph(graph, edge_attr_aggs={"length": sum, "travel_time": sum})
 
 
 def _is_drivable(data: dict[str, Any]) -> bool:

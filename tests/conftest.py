@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny named scenarios and problems, and the shared OSM folder."""
+"""Shared fixtures: tiny named scenarios and problems, and the OSM files."""
 
 from __future__ import annotations
 
@@ -13,14 +13,23 @@ from logistics.network import RoadNetwork, load_network
 from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 from logistics.scenario import Scenario, parse_scenario
 
-SHARED_OSM = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm"
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_OSM = ROOT / "scenarios" / "osm"
+"""Road extracts shipped with the scenarios (in the repository: never skipped)."""
+TEST_DATA = ROOT / "tests" / "data"
+SHARED_OSM = ROOT.parent / "shared" / "data" / "osm"
+"""The project's shared OSM files (all of Corsica, Liechtenstein, the whole Melun
+extract), outside the repository: tests that truly need them skip on a clean clone."""
 
 
 def shared_osm_file(name: str) -> Path:
     """Return a shared OSM file or skip the test with a clear reason."""
     path = SHARED_OSM / name
     if not path.is_file():
-        pytest.skip(f"{path} not found (shared data absent): real-network test skipped")
+        pytest.skip(
+            f"{path} not found: this test needs the shared OSM file {name} (outside "
+            "the repository; the bundled extracts cannot stand in for it)"
+        )
     return path
 
 
@@ -103,8 +112,8 @@ def tiny_raw() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def melun() -> RoadNetwork:
-    """The real Melun road network, parsed once per session without the cache."""
-    path = shared_osm_file("melun.osm.bz2")
+    """The real Melun road network (bundled extract), parsed once without the cache."""
+    path = BUNDLED_OSM / "melun.osm.bz2"
     return load_network(osm_file=path, search_dirs=[], use_cache=False)
 
 

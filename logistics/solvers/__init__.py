@@ -21,6 +21,7 @@ from ..executors import local_executor
 from ..plan import evaluate
 from .base import FirstSolution, SolveParams, Solver
 from .ortools_solver import OrToolsSolver
+from .portfolio import Entry, portfolio, split_budget
 from .pyvrp_solver import PyVrpSolver
 
 if TYPE_CHECKING:
@@ -106,21 +107,6 @@ def choose_backend(problem: RoutingProblem, backend: str = "auto") -> Solver:
     return candidates[0] if candidates else get_solver("ortools")
 
 
-def _can_race(problem: RoutingProblem, params: SolveParams, n_entries: int) -> bool:
-    """Whether ``auto`` runs its searches in parallel: only when the caller allows
-    it (``params.parallel_searches``) and there is something to race."""
-    return (
-        params.parallel_searches >= 2
-        and n_entries >= 2
-        and bool(problem.requests)
-        and bool(problem.vehicles)
-    )
-
-
-Entry = tuple[str, Solver, SolveParams]
-"""One search of a race: label, backend, parameters."""
-
-
 def _race_entries(
     problem: RoutingProblem, candidates: list[Solver], params: SolveParams
 ) -> list[Entry]:
@@ -169,24 +155,15 @@ def _solve_with(solver: Solver, problem: RoutingProblem, params: SolveParams) ->
     return solver.solve(problem, params)
 
 
-def _race(problem: RoutingProblem, entries: list[Entry], workers: int) -> Plan:
-    """Run the searches in worker processes and keep the best checked plan.
-
-    Each search gets the full time limit. Plans failing
-    :func:`~logistics.checker.check_plan` are discarded; ties go to the earlier entry.
-    """
-    t0 = time.perf_counter()
-    labels = [label for label, _, _ in entries]
-    with local_executor(min(workers, len(entries))) as pool:
-        futures = [pool.submit(_solve_with, s, problem, p) for _, s, p in entries]
-        outcomes, failures = [], []
-        for label, future in zip(labels, futures, strict=True):
-            # Any failure of one search (even a crash) must not cost the other's plan.
-            try:
-                outcomes.append((label, future.result()))
-            except Exception as exc:
-                logger.warning("auto: %s failed: %r", label, exc)
-                failures.append(f"{label}: {exc!r}")
+def _best_checked(
+    problem: RoutingProblem,
+    labels: list[str],
+    outcomes: list[tuple[str, Plan]],
+    failures: list[str],
+    t0: float,
+) -> Plan:
+    """Keep the lowest-objective plan that passes the checker; ties go to the
+    earlier search."""
     scored = []
     for label, plan in outcomes:
         errors = check_plan(problem, plan)
@@ -208,6 +185,41 @@ def _race(problem: RoutingProblem, entries: list[Entry], workers: int) -> Plan:
     return replace(plan, backend=label, wall_time_s=time.perf_counter() - t0)
 
 
+def _in_turn(problem: RoutingProblem, entries: list[Entry]) -> Plan:
+    """Run the searches one after another in this process; keep the best checked."""
+    t0 = time.perf_counter()
+    labels = [label for label, _, _ in entries]
+    outcomes, failures = [], []
+    for label, solver, params in entries:
+        try:
+            outcomes.append((label, solver.solve(problem, params)))
+        except Exception as exc:  # one failed search must not cost the others
+            logger.warning("auto: %s failed: %r", label, exc)
+            failures.append(f"{label}: {exc!r}")
+    return _best_checked(problem, labels, outcomes, failures, t0)
+
+
+def _race(problem: RoutingProblem, entries: list[Entry], workers: int) -> Plan:
+    """Run the searches in worker processes and keep the best checked plan.
+
+    Each search gets the full time limit. Plans failing
+    :func:`~logistics.checker.check_plan` are discarded; ties go to the earlier entry.
+    """
+    t0 = time.perf_counter()
+    labels = [label for label, _, _ in entries]
+    with local_executor(min(workers, len(entries))) as pool:
+        futures = [pool.submit(_solve_with, s, problem, p) for _, s, p in entries]
+        outcomes, failures = [], []
+        for label, future in zip(labels, futures, strict=True):
+            # Any failure of one search (even a crash) must not cost the other's plan.
+            try:
+                outcomes.append((label, future.result()))
+            except Exception as exc:
+                logger.warning("auto: %s failed: %r", label, exc)
+                failures.append(f"{label}: {exc!r}")
+    return _best_checked(problem, labels, outcomes, failures, t0)
+
+
 def solve(
     problem: RoutingProblem, params: SolveParams, *, backend: str = "auto"
 ) -> Plan:
@@ -220,19 +232,20 @@ def solve(
     params
         Search settings, passed to the backend(s).
     backend
-        A backend name, or ``"auto"``: with ``params.parallel_searches >= 2``, run
-        the searches of :func:`_race_entries` in parallel worker processes and keep
-        the better checked plan (PyVRP and OR-Tools for shipments, two PyVRP seeds for
-        depot deliveries, two OR-Tools searches when only OR-Tools applies);
-        otherwise the first installed backend supporting the problem, PyVRP before
-        OR-Tools, in this process.
+        A backend name, or ``"auto"``. For shipments (pickup and delivery), the
+        portfolio of :mod:`.portfolio` within the budget, ``parallel_searches`` at a
+        time (in worker processes when 2 or more, else in turn here). For depot
+        deliveries, with ``parallel_searches >= 2``, the searches of
+        :func:`_race_entries` in parallel (two PyVRP seeds; two OR-Tools searches
+        when only OR-Tools applies), else the first installed backend supporting the
+        problem, PyVRP before OR-Tools. The best plan the checker accepts is kept.
 
     Returns
     -------
     Plan
-        The plan; under ``auto`` its ``backend`` reads e.g.
-        ``"pyvrp (auto: raced ortools)"``, ``"pyvrp seed 2 (auto: raced pyvrp)"`` or
-        ``"ortools (auto)"``.
+        The plan; under ``auto`` its ``backend`` names the winning search and the
+        others, e.g. ``"ortools lcci (auto: raced ortools from start, pyvrp)"``,
+        ``"pyvrp seed 2 (auto: raced pyvrp)"`` or ``"pyvrp (auto)"``.
 
     Raises
     ------
@@ -246,11 +259,28 @@ def solve(
         logger.info("solving %s with %s", problem.name, solver.name)
         return solver.solve(problem, params)
     candidates = _candidates(problem) or [get_solver("ortools")]
-    entries = _race_entries(problem, candidates, params)
-    if _can_race(problem, params, len(entries)):
-        logger.info("solving %s: racing %s", problem.name, [e[0] for e in entries])
-        return _race(problem, entries, params.parallel_searches)
-    solver = candidates[0]
-    logger.info("solving %s with %s (auto)", problem.name, solver.name)
-    plan = solver.solve(problem, replace(params, parallel_searches=1))
-    return replace(plan, backend=f"{solver.name} (auto)")
+    if problem.has_shipments:
+        # Pickup and delivery, the project's own problems: a portfolio of searches
+        # within the budget (see portfolio.py).
+        backends = {c.name: c for c in candidates}
+        entries = portfolio(problem, backends, params)
+        entries = split_budget(entries, params.time_limit_s, params.parallel_searches)
+    else:
+        entries = _race_entries(problem, candidates, params)
+        if params.parallel_searches < 2:
+            entries = entries[:1]
+    if len(entries) >= 2 and problem.requests and problem.vehicles:
+        labels = [e[0] for e in entries]
+        if params.parallel_searches >= 2:
+            logger.info("solving %s: racing %s", problem.name, labels)
+            return _race(problem, entries, params.parallel_searches)
+        logger.info("solving %s: searches in turn %s", problem.name, labels)
+        return _in_turn(problem, entries)
+    if entries:
+        label, solver, entry_params = entries[0]
+    else:
+        solver = candidates[0]
+        label, entry_params = solver.name, replace(params, parallel_searches=1)
+    logger.info("solving %s with %s (auto)", problem.name, label)
+    plan = solver.solve(problem, entry_params)
+    return replace(plan, backend=f"{label} (auto)")

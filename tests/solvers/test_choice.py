@@ -11,7 +11,7 @@ import pytest
 from logistics import solvers
 from logistics.checker import check_plan
 from logistics.exceptions import BackendUnavailableError, SolverError
-from logistics.plan import Plan, RoutePlan
+from logistics.plan import Plan, RoutePlan, evaluate
 from logistics.problem import RoutingProblem
 from logistics.solvers import SolveParams, choose_backend, solve
 from logistics.solvers.ortools_solver import OrToolsSolver
@@ -79,17 +79,45 @@ def _shipments() -> RoutingProblem:
     )
 
 
-def test_auto_races_both_backends_when_allowed() -> None:
-    """With two parallel searches ``auto`` runs both backends on shipments and
-    labels the winner."""
+def test_shipments_run_the_portfolio_side_by_side() -> None:
+    """On two cores, shipments without a start race OR-Tools (cost insertion) and
+    PyVRP from scratch, each with the whole budget; the label names both."""
     pytest.importorskip("pyvrp")
     problem = _shipments()
     plan = solve(problem, RACE)
     assert check_plan(problem, plan) == []
     assert plan.backend in {
-        "pyvrp (auto: raced ortools)",
-        "ortools (auto: raced pyvrp)",
+        "pyvrp (auto: raced ortools lcci)",
+        "ortools lcci (auto: raced pyvrp)",
     }
+
+
+def test_shipments_with_a_start_race_it_against_a_search_from_scratch() -> None:
+    """Given a start (the separate plan), one search continues from it and one
+    starts from scratch, so a start that traps the search cannot decide alone."""
+    problem = _shipments()
+    start = Plan(
+        (RoutePlan(0, (0, 1, 2, 3)), RoutePlan(1, (4, 5))),
+        (),
+    )
+    assert check_plan(problem, start) == []
+    plan = solve(problem, replace(RACE, initial=start))
+    assert check_plan(problem, plan) == []
+    assert plan.backend in {
+        "ortools from start (auto: raced ortools lcci)",
+        "ortools lcci (auto: raced ortools from start)",
+    }
+    assert evaluate(problem, plan) <= evaluate(problem, start)
+
+
+def test_one_search_at_a_time_runs_the_portfolio_in_turn() -> None:
+    """With one search allowed, every portfolio search runs here in turn on an equal
+    share of the budget; the best checked plan is kept."""
+    pytest.importorskip("pyvrp")
+    problem = _shipments()
+    plan = solve(problem, PARAMS)
+    assert check_plan(problem, plan) == []
+    assert "(auto: raced " in plan.backend
 
 
 def test_auto_races_depot_deliveries_and_keeps_a_checked_plan() -> None:
