@@ -1,4 +1,4 @@
-"""The scenario generator on the real Melun network (skipped without shared data)."""
+"""The scenario generator on the bundled Melun road extract (offline)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from logistics.scenario import Scenario, format_time_of_day, load_scenario
 from logistics.strategies import get_strategy
 from logistics.travel import build_travel
 
-from .conftest import SHARED_OSM, shared_osm_file
+from .conftest import BUNDLED_OSM
 
 MELUN_PLACE = {"urban_radius_km": 2.0, "farm_ring_km": (3.5, 7.0)}
 
@@ -41,7 +41,7 @@ def _options(seed: int = 1, **changes: object):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def melun_yaml(melun) -> str:  # type: ignore[no-untyped-def]
-    """A generated Melun scenario (6 farms, 20 points, 40 orders, seed 1)."""
+    """A generated scenario on scenarios/osm/melun.osm.bz2 (6 farms, 40 orders)."""
     return generate_yaml(melun, _options())
 
 
@@ -116,7 +116,7 @@ def test_evening_orders_can_be_collected_in_the_afternoon(generated) -> None:
 
 def test_every_order_servable_by_the_pooled_fleet(generated) -> None:
     """Each order, chilled ones included, fits some pooled vehicle on its own route."""
-    travel = build_travel(generated, osm_dirs=[SHARED_OSM])
+    travel = build_travel(generated, osm_dirs=[BUNDLED_OSM])
     assert max(travel.network.snap_distance_m.values()) < 1.0
     context = build_context(generated, travel.matrix)
     pooled = get_strategy("pooled")
@@ -157,14 +157,13 @@ def test_too_few_orders_are_refused() -> None:
 
 def test_cli_generate_writes_a_valid_scenario(tmp_path, capsys) -> None:
     """`logistics generate --out` writes a file that loads, named after --name."""
-    shared_osm_file("melun.osm.bz2")
     out = tmp_path / "gen.yaml"
     argv = [
         "generate",
         "--osm",
         "melun.osm.bz2",
         "--osm-dir",
-        str(SHARED_OSM),
+        str(BUNDLED_OSM),
         "--producers",
         "5",
         "--points",
