@@ -304,6 +304,45 @@ def maybe_improve(
     return True
 
 
+def stored_plan(prep: Prepared) -> tuple[Plan, list[str]] | None:
+    """The stored BKS plan of ``prep`` on today's problem and its check errors.
+
+    ``None`` when there is none or it no longer maps onto the problem (ids changed).
+    """
+    path = BKS_PLANS / f"{prep.name}.json"
+    if not path.is_file():
+        return None
+    try:
+        plan = plan_from_json(prep.problem, json.loads(path.read_text("utf-8")))
+    except (KeyError, LookupError):
+        return None
+    return plan, check_plan(prep.problem, plan)
+
+
+def refresh_bks(best: dict[str, Best], prep: Prepared) -> None:
+    """Re-cost the stored BKS on today's model before comparing runs with it.
+
+    The model changes (network speeds, service, trips): a stored plan that no longer
+    passes the checker is dropped, one whose cost moved is stored at its new cost.
+    """
+    old = best.get(prep.name)
+    if old is None:
+        return
+    found = stored_plan(prep)
+    if found is None or found[1]:
+        print(f"{prep.name}: stored BKS no longer fits the model; dropped")
+        del best[prep.name]
+    else:
+        cost = round(evaluate(prep.problem, found[0]) / COST_SCALE, 2)
+        if abs(cost - old.cost_eur) > 0.005:
+            print(f"{prep.name}: stored BKS re-costed {old.cost_eur:.2f} -> {cost:.2f}")
+            source = f"{old.source}, re-costed {_today()}"
+            best[prep.name] = replace(old, cost_eur=cost, source=source)
+        else:
+            return
+    write_bks(best)
+
+
 def _today() -> str:
     return dt.date.today().isoformat()
 
@@ -423,14 +462,12 @@ def check_bks() -> int:
     paths = instance_paths()
     for name, b in read_bks().items():
         prep = prepare(name, paths[name], DEFAULT_TIME_LIMIT_S)
-        data = json.loads((BKS_PLANS / f"{name}.json").read_text(encoding="utf-8"))
-        try:
-            plan = plan_from_json(prep.problem, data)
-        except (KeyError, LookupError) as exc:
-            print(f"{name}: plan does not fit the problem ({exc})")
+        found = stored_plan(prep)
+        if found is None:
+            print(f"{name:20s} FAIL plan missing or does not fit the problem")
             failures += 1
             continue
-        errors = check_plan(prep.problem, plan)
+        plan, errors = found
         cost = evaluate(prep.problem, plan) / COST_SCALE
         ok = not errors and abs(cost - b.cost_eur) <= 0.01
         failures += not ok
@@ -511,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     csv_path = args.out / f"{stem}.csv"
     for name in names:
         prep = prepare(name, paths[name], limit)
+        if not args.no_update_bks:
+            refresh_bks(best, prep)
         start, sep_wall = separate_solution(prep)
         for solver, runner in solvers.items():
             res, plan = run_one(prep, solver, runner, limit, start)
