@@ -278,13 +278,13 @@ def write_bks(best: dict[str, Best]) -> None:
     """Write ``bks.csv`` (instances in family order) atomically."""
     order = list(instance_paths())
     rows = sorted(best.values(), key=lambda b: order.index(b.instance))
-    fields = list(Best.__dataclass_fields__)
-    lines = [",".join(fields)]
-    lines += [
-        ",".join([b.instance, f"{b.cost_eur:.2f}", str(b.unserved), b.source, b.date])
-        for b in rows
-    ]
-    atomic_write_text(BKS_CSV, "\n".join(lines) + "\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(Best.__dataclass_fields__)
+    writer.writerows(
+        [b.instance, f"{b.cost_eur:.2f}", b.unserved, b.source, b.date] for b in rows
+    )
+    atomic_write_text(BKS_CSV, buffer.getvalue())
 
 
 def maybe_improve(
@@ -336,7 +336,7 @@ def refresh_bks(best: dict[str, Best], prep: Prepared) -> None:
         cost = round(evaluate(prep.problem, found[0]) / COST_SCALE, 2)
         if abs(cost - old.cost_eur) > 0.005:
             print(f"{prep.name}: stored BKS re-costed {old.cost_eur:.2f} -> {cost:.2f}")
-            source = f"{old.source}, re-costed {_today()}"
+            source = f"{old.source}; re-costed {_today()}"
             best[prep.name] = replace(old, cost_eur=cost, source=source)
         else:
             return
@@ -450,6 +450,21 @@ def markdown(results: list[Result], header: list[str]) -> list[str]:
     return [*lines, ""]
 
 
+def _code_version() -> str:
+    """The git commit of the code that ran (``+ changes`` when the tree is dirty)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "logistics")
+    return head + (" + uncommitted changes in logistics/" if dirty else "")
+
+
 def _versions() -> str:
     from importlib.metadata import version
 
@@ -536,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- Budget: {limit:g} s per solver and instance (pooled search; the "
         "project's separate plan comes first, on its own budget per producer, and is "
         "reported in its note)",
-        f"- Versions: {_versions()}",
+        f"- Versions: {_versions()}; code at commit {_code_version()}",
         f"- Instances ({len(names)}): " + ", ".join(names),
         "- Cost = `evaluate(problem, plan) / COST_SCALE` in EUR (10,000 EUR per "
         "unserved order); every plan re-checked with `check_plan`. Gap % to the "
