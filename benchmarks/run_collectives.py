@@ -569,7 +569,11 @@ def main(argv: list[str] | None = None) -> int:
         for solver, runner in solvers.items():
             res, plan = run_one(prep, solver, runner, limit, start)
             if solver == "project":
-                res = replace(res, note=f"{res.note}; separate plan {sep_wall:.1f} s")
+                sep = (
+                    f"separate plan {start.objective:,.2f} EUR, "
+                    f"{len(start.unserved)} unserved, {sep_wall:.1f} s"
+                )
+                res = replace(res, note=f"{res.note}; {sep}")
             if plan is not None and res.cost_eur is not None and not args.no_update_bks:
                 source = f"{stem} {solver} {limit:g}s"
                 if maybe_improve(best, prep, plan, res.cost_eur, source):
