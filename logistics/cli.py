@@ -1,4 +1,4 @@
-"""Command line: ``logistics run|validate|schema``.
+"""Command line: ``logistics run|validate|schema|generate``.
 
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
@@ -81,7 +81,97 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("validate", help="Validate a scenario file and exit.")
     check.add_argument("scenario", type=Path)
     sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
+    _add_generate(sub)
     return parser
+
+
+_GENERATE_HELP = (
+    "Write a scenario of a generated collective on an OSM road network: farms on "
+    "rural roads around a town, delivery points in it (rules: scenarios/README.md)."
+)
+
+
+def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gen = sub.add_parser("generate", help=_GENERATE_HELP, description=_GENERATE_HELP)
+    gen.add_argument(
+        "--osm", required=True, help="OSM file (path, or a name found in --osm-dir)."
+    )
+    gen.add_argument(
+        "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
+    )
+    gen.add_argument("--producers", type=int, required=True, help="Farms.")
+    gen.add_argument("--points", type=int, required=True, help="Delivery points.")
+    gen.add_argument("--orders", type=int, required=True, help="Orders.")
+    gen.add_argument("--seed", type=int, required=True, help="Random seed.")
+    gen.add_argument("--out", type=Path, help="Scenario file (default: stdout).")
+    gen.add_argument(
+        "--centre",
+        type=_pair,
+        help="Town centre LAT,LON (default: the densest cluster of road nodes).",
+    )
+    gen.add_argument(
+        "--chilled-share", type=float, default=0.25, help="Share of chilled orders."
+    )
+    gen.add_argument(
+        "--urban-radius-km",
+        type=float,
+        default=3.0,
+        help="Delivery points lie within this distance of the centre.",
+    )
+    gen.add_argument(
+        "--farm-ring-km",
+        type=_pair,
+        help="MIN,MAX distance of farms from the centre (default: 2 x urban, 30).",
+    )
+    gen.add_argument(
+        "--farm-spacing-km",
+        type=float,
+        default=1.0,
+        help="Wanted distance between farms.",
+    )
+    gen.add_argument("--name", help="Scenario name.")
+
+
+def _pair(text: str) -> tuple[float, float]:
+    """Parse ``A,B`` into two floats."""
+    try:
+        a, b = (float(x) for x in text.split(","))
+    except ValueError:
+        msg = f"expected two numbers A,B; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    return a, b
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from ._cache import atomic_write_text
+    from .generate import generate_yaml, parse_options
+    from .network import load_network
+    from .travel import osm_search_dirs
+
+    osm = Path(args.osm)
+    options = parse_options(
+        osm_file=osm.name,
+        producers=args.producers,
+        points=args.points,
+        orders=args.orders,
+        seed=args.seed,
+        centre=args.centre,
+        chilled_share=args.chilled_share,
+        urban_radius_km=args.urban_radius_km,
+        farm_ring_km=args.farm_ring_km,
+        farm_spacing_km=args.farm_spacing_km,
+        name=args.name,
+    )
+    network = load_network(
+        osm_file=osm, search_dirs=osm_search_dirs(Path.cwd(), args.osm_dir)
+    )
+    text = generate_yaml(network, options)
+    if args.out is None:
+        print(text, end="")
+    else:
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
 
 
 def _strategy_list(text: str) -> tuple[str, ...]:
@@ -208,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
             )
             return 0
+        if args.command == "generate":
+            return _generate(args)
         return _run(args)
     except LogisticsError as exc:
         print(f"logistics: error: {exc}", file=sys.stderr)
