@@ -109,8 +109,10 @@ class KindRule:
         Share of the delivery points of this kind.
     window
         Delivery window, ``"HH:MM-HH:MM"`` (domain.md §5.4).
-    service_min
-        Lowest and highest unloading time per visit, minutes (domain.md §5.3: 5-15).
+    stop_min
+        Lowest and highest fixed part of a stop (parking, paperwork), minutes
+        (domain.md §5.3: 5-15 min per stop; each order then takes the default 1 min
+        per crate).
     median_kg, kg_range
         Lognormal median and clipping bounds of an order's mass (domain.md §5.3).
     """
@@ -118,7 +120,7 @@ class KindRule:
     label: str
     share: float
     window: str
-    service_min: tuple[int, int]
+    stop_min: tuple[int, int]
     median_kg: float
     kg_range: tuple[float, float]
 
@@ -487,7 +489,7 @@ def _delivery_points(
     for i, (kind, node) in enumerate(zip(kinds, nodes, strict=True), start=1):
         rule = KIND_RULES[kind]
         pid = f"d{i:0{width}d}"
-        low, high = rule.service_min
+        low, high = rule.stop_min
         points.append(
             {
                 "id": pid,
@@ -496,7 +498,7 @@ def _delivery_points(
                 "lat": _coordinate(network.node_lat[node]),
                 "lon": _coordinate(network.node_lon[node]),
                 "time_windows": [rule.window],
-                "service_min": int(rng.integers(low, high + 1)),
+                "stop_min": int(rng.integers(low, high + 1)),
             }
         )
     return points
@@ -675,7 +677,9 @@ def _producers(
                 "lat": _coordinate(network.node_lat[farm.node]),
                 "lon": _coordinate(network.node_lon[farm.node]),
                 "available": f"{start}-{end}",
-                "loading_min": float(rng.choice([2.0, 2.5, 3.0])),
+                # Fixed part of a stop at the farm, 4-6 min [A] (then 1 min per
+                # crate, the default).
+                "loading_stop_min": float(rng.choice([4.0, 5.0, 6.0])),
                 "vehicles": [{"type": v} for v in vans],
             }
         )

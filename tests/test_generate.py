@@ -89,7 +89,7 @@ def test_kinds_have_their_documented_windows(generated) -> None:
         (window,) = point.time_windows
         shown = f"{format_time_of_day(window.start)}-{format_time_of_day(window.end)}"
         assert shown == rule.window
-        assert rule.service_min[0] <= point.service_min <= rule.service_min[1]
+        assert rule.stop_min[0] <= point.stop_min <= rule.stop_min[1]
 
 
 def test_order_sizes_and_crates_follow_the_kind(generated) -> None:
