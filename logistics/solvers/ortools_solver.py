@@ -16,13 +16,15 @@ import itertools
 import logging
 import time
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import BackendUnavailableError, SolverError
 from ..plan import Plan, RoutePlan
 from .base import SolveParams
+from .interrupt import InterruptWatch
+from .trim import solve_on_trimmed_fleet
 
 if TYPE_CHECKING:
     from ..problem import RoutingProblem
@@ -284,6 +286,13 @@ class OrToolsSolver:
     def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
         """Solve with a first-solution strategy then guided local search.
 
+        The time limit counts from this call: model building, the search and reading
+        the plan back all fit in ``params.time_limit_s`` (reading takes milliseconds).
+        Interchangeable spare vehicles are dropped first
+        (:func:`~logistics.solvers.trim.trim_fleet`). Ctrl-C stops the search within
+        a fraction of a second and raises :class:`KeyboardInterrupt` (see
+        :class:`~logistics.solvers.interrupt.InterruptWatch`).
+
         Parameters
         ----------
         problem
@@ -301,48 +310,95 @@ class OrToolsSolver:
         SolverError
             When OR-Tools returns no assignment at all.
         """
-        pywrapcp, enums = _import_ortools()
         t0 = time.perf_counter()
         if not problem.requests or not problem.vehicles:
             return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
-        model = _Model(problem)
-        search = pywrapcp.DefaultRoutingSearchParameters()
-        search.first_solution_strategy = getattr(
-            enums.FirstSolutionStrategy, _FIRST_SOLUTION[params.first_solution]
-        )
-        search.local_search_metaheuristic = (
-            enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-        )
-        remaining = max(0.1, params.time_limit_s)
-        search.time_limit.FromMilliseconds(int(remaining * 1000))
-        if params.solution_limit is not None:
-            search.solution_limit = params.solution_limit
+        deadline = t0 + params.time_limit_s
+
+        def solve_trimmed(small: RoutingProblem, p: SolveParams) -> Plan:
+            model = _Model(small)
+            assignment = _search(model, p, deadline)
+            return model.read_plan(assignment, self.name, time.perf_counter() - t0)
+
+        return solve_on_trimmed_fleet(solve_trimmed, problem, params)
+
+
+_MIN_SEARCH_S = 0.05
+"""Search time granted even when model building used up the budget: OR-Tools returns
+nothing at all without time for a first solution."""
+
+_WATCH_MIN_S = 1.5
+"""Searches budgeted at most this long run without the interrupt watch: they end
+soon enough after Ctrl-C anyway, and the watch's Python check, called at every limit
+check, cost 5-15 % of the search's speed on a 200-customer CVRP."""
+
+
+def _search_parameters(params: SolveParams) -> Any:
+    """OR-Tools search parameters: first solution, guided local search, limits (the
+    time limit is set just before each search, see :func:`_set_time_limit`)."""
+    pywrapcp, enums = _import_ortools()
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = getattr(
+        enums.FirstSolutionStrategy, _FIRST_SOLUTION[params.first_solution]
+    )
+    search.local_search_metaheuristic = (
+        enums.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    return search
+
+
+def _set_time_limit(search: Any, deadline: float) -> None:
+    """Give the search the time left until ``deadline`` (``time.perf_counter``)."""
+    remaining = max(_MIN_SEARCH_S, deadline - time.perf_counter())
+    search.time_limit.FromMilliseconds(int(remaining * 1000))
+
+
+def _search(model: _Model, params: SolveParams, deadline: float) -> Any:
+    """Run the search on ``model`` until ``deadline``; return OR-Tools' assignment.
+
+    Raises
+    ------
+    SolverError
+        When OR-Tools returns no assignment at all.
+    KeyboardInterrupt
+        On Ctrl-C, once the search has stopped.
+    """
+    routing, search = model.routing, _search_parameters(params)
+    with InterruptWatch() as watch:
+        if watch.active and params.time_limit_s > _WATCH_MIN_S:
+            # Both kept referenced until the search ends: the limit holds a pointer
+            # to the check, and OR-Tools does not own the limit.
+            check = watch.interrupted
+            limit = routing.solver().CustomLimit(check)
+            routing.AddSearchMonitor(limit)
         assignment = None
-        if params.initial is not None and params.initial.routes:
-            try:
-                nodes = model.routes_as_nodes(params.initial)
-            except ValueError as exc:
-                logger.warning(
-                    "initial plan not usable (%s); solving from scratch", exc
-                )
-                nodes = None
-            start = (
-                model.routing.ReadAssignmentFromRoutes(nodes, True)
-                if nodes is not None
-                else None
-            )
-            if start is None:
-                logger.warning(
-                    "initial plan rejected by OR-Tools; solving from scratch"
-                )
-            else:
-                assignment = model.routing.SolveFromAssignmentWithParameters(
-                    start, search
-                )
+        start = _start_assignment(model, params.initial)
+        if start is not None:
+            _set_time_limit(search, deadline)
+            assignment = routing.SolveFromAssignmentWithParameters(start, search)
         if assignment is None:
-            assignment = model.routing.SolveWithParameters(search)
-        if assignment is None:
-            status = model.routing.status()
-            msg = f"OR-Tools found no solution (status {status}) for {problem.name!r}"
-            raise SolverError(msg)
-        return model.read_plan(assignment, self.name, time.perf_counter() - t0)
+            _set_time_limit(search, deadline)
+            assignment = routing.SolveWithParameters(search)
+    if assignment is None:
+        status = routing.status()
+        msg = f"OR-Tools found no solution (status {status}) for {model.problem.name!r}"
+        raise SolverError(msg)
+    return assignment
+
+
+def _start_assignment(model: _Model, initial: Plan | None) -> Any:
+    """The initial plan as an OR-Tools assignment, or None (no plan, or one the
+    model cannot take: the search then starts from scratch)."""
+    if initial is None or not initial.routes:
+        return None
+    try:
+        nodes = model.routes_as_nodes(initial)
+    except ValueError as exc:
+        logger.warning("initial plan not usable (%s); solving from scratch", exc)
+        return None
+    start = model.routing.ReadAssignmentFromRoutes(nodes, True)
+    if start is None:
+        logger.warning("initial plan rejected by OR-Tools; solving from scratch")
+    return start
