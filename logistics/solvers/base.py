@@ -27,9 +27,11 @@ class SolveParams:
     Parameters
     ----------
     time_limit_s
-        Search time of each backend run (building the model and checking the plan
-        come on top, typically well under a second), as PyVRP's ``MaxRuntime`` and
-        VROOM's timeout count it.
+        Wall time of each solve, counted from the backend's ``solve`` call: building
+        the model, every search (PyVRP's second search included) and reading the plan
+        back. Decoding and checking the plan may add a little: a solve ends within
+        ``time_limit_s * 1.05 + 1`` seconds at any fleet size (``tests/solvers/
+        test_budget.py``, ``benchmarks/budget.py``).
     seed
         Random seed (PyVRP); OR-Tools' search is deterministic for a given
         ``solution_limit``.

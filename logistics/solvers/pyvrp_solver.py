@@ -41,6 +41,7 @@ import numpy as np
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
 from ..plan import Plan, RoutePlan, allowed_vehicles, evaluate, solo_obstacle
+from .trim import solve_on_trimmed_fleet
 
 if TYPE_CHECKING:
     from ..problem import Request, RoutingProblem
@@ -476,7 +477,10 @@ class PyVrpSolver:
             The routing problem.
         params
             Time limit, seed, optional solution limit (read as PyVRP's iteration
-            limit) and optional initial plan.
+            limit) and optional initial plan. The time limit counts from this call
+            and covers both searches (see :data:`_REQUIRED_SHARE`); interchangeable
+            spare vehicles are dropped first
+            (:func:`~logistics.solvers.trim.trim_fleet`).
 
         Returns
         -------
@@ -498,14 +502,28 @@ class PyVrpSolver:
             raise BackendUnavailableError(msg)
         if not problem.vehicles:
             return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
+
+        def solve_trimmed(small: RoutingProblem, p: SolveParams) -> Plan:
+            return self._solve(small, p, t0)
+
+        return solve_on_trimmed_fleet(solve_trimmed, problem, params)
+
+    def _solve(self, problem: RoutingProblem, params: SolveParams, t0: float) -> Plan:
+        """Search with required requests, then with optional ones if need be, both
+        within the one budget that started at ``t0``."""
+        deadline = t0 + params.time_limit_s
         # First every servable request required, with PyVRP's default penalties: that
         # is how PyVRP searches best (optional requests with huge prizes slow it down).
-        # Only when the fleet cannot take them all together, search again with
-        # optional requests (the budget is then spent twice).
+        # When the fleet cannot take them all together, that search never becomes
+        # feasible: it gives up after its share of the budget and the rest goes to a
+        # search with optional requests.
         mapping = _build(problem, required=True)
         if not (mapping.clients or mapping.shipments):
             return Plan((), tuple(range(len(problem.requests))), self.name, 0.0)
-        result = self._run(problem, mapping, params, time.perf_counter(), None)
+        now = time.perf_counter()
+        give_up = now + _REQUIRED_SHARE * max(0.0, deadline - now)
+        stop = _Stop(deadline, give_up, params.solution_limit)
+        result = self._run(problem, mapping, params, stop, None)
         if not result.is_feasible():
             logger.info(
                 "PyVRP: the requests of %r do not all fit together; searching again "
@@ -514,7 +532,8 @@ class PyVrpSolver:
             )
             mapping = _build(problem, required=False)
             search = _search_params(problem, mapping)
-            result = self._run(problem, mapping, params, time.perf_counter(), search)
+            stop = _Stop(deadline, None, params.solution_limit)
+            result = self._run(problem, mapping, params, stop, search)
         if not result.is_feasible():
             msg = (
                 f"PyVRP found no feasible solution for {problem.name!r} "
@@ -533,17 +552,11 @@ class PyVrpSolver:
         problem: RoutingProblem,
         mapping: _Mapping,
         params: SolveParams,
-        t0: float,
+        stop: _Stop,
         search: Any,
     ) -> Any:
-        """One PyVRP search on ``mapping`` within the time left since ``t0``."""
+        """One PyVRP search on ``mapping`` until ``stop`` says so."""
         pyvrp = _import_pyvrp()
-        remaining = max(0.1, params.time_limit_s - (time.perf_counter() - t0))
-        stop = pyvrp.stop.MaxRuntime(remaining)
-        if params.solution_limit is not None:
-            stop = pyvrp.stop.MultipleCriteria(
-                [stop, pyvrp.stop.MaxIterations(params.solution_limit)]
-            )
         initial = None
         if params.initial is not None and params.initial.routes:
             initial = _initial_solution(problem, mapping, params.initial)
@@ -560,6 +573,41 @@ class PyVrpSolver:
                 params=search if search is not None else pyvrp.SolveParams(),
                 initial_solution=initial,
             )
+
+
+_REQUIRED_SHARE = 0.3
+"""Share of the budget after which a search with every request required gives up
+when it has found no feasible solution (then optional requests get the rest)."""
+
+_INFEASIBLE_COST = np.iinfo(np.int64).max
+"""PyVRP's cost of an infeasible best solution, as its stopping criteria see it."""
+
+
+class _Stop:
+    """PyVRP stopping criterion: a deadline shared by both searches, an optional
+    earlier give-up while nothing feasible was found, and an iteration limit.
+
+    ``MaxRuntime`` would count from its first call, after PyVRP has built its
+    neighbourhoods and initial solution, and each search would get the whole budget.
+    """
+
+    def __init__(
+        self, deadline: float, give_up: float | None, max_iterations: int | None
+    ) -> None:
+        self.deadline = deadline
+        self.give_up = give_up
+        self.max_iterations = max_iterations
+        self.iterations = 0
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        if now >= self.deadline:
+            return True
+        hopeless = best_cost >= _INFEASIBLE_COST
+        if hopeless and self.give_up is not None and now >= self.give_up:
+            return True
+        self.iterations += 1
+        return self.max_iterations is not None and self.iterations > self.max_iterations
 
 
 def _verify(problem: RoutingProblem, mapping: _Mapping, plan: Plan, cost: int) -> None:
