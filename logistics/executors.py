@@ -6,12 +6,20 @@ process pool of :func:`local_executor` by default, or any other executor, such a
 Dask client's (``client.get_executor()``). Work sent to an executor is a module-level
 function and picklable arguments, so it runs the same under the ``fork``, ``spawn``
 and ``forkserver`` start methods and on remote workers.
+
+Stopping: a running job of a :class:`~concurrent.futures.ProcessPoolExecutor` cannot
+be cancelled, and ``shutdown`` waits for it. Workers of :func:`local_executor` ignore
+SIGINT (a Ctrl-C in a terminal reaches every process of the group; the parent
+decides), and :func:`terminate_workers` / :func:`terminate_local_workers` end them at
+once, e.g. on Ctrl-C or when a race's deadline has passed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +27,16 @@ from typing import TypeVar
 
 from .exceptions import ExecutorError
 
-__all__ = ["local_executor", "map_jobs", "usable_cores"]
+__all__ = [
+    "local_executor",
+    "map_jobs",
+    "terminate_local_workers",
+    "terminate_workers",
+    "usable_cores",
+]
+
+_LIVE_POOLS: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+"""Pools made by :func:`local_executor` that are still referenced somewhere."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,7 +74,40 @@ def local_executor(max_workers: int | None = None) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["logistics.solvers"])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers or usable_cores(), mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers or usable_cores(), mp_context=context, initializer=_ignore_sigint
+    )
+    _LIVE_POOLS.add(pool)
+    return pool
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, which terminates the workers
+    (a worker's own KeyboardInterrupt would print a traceback from an idle worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down now: cancel queued jobs and terminate running workers.
+
+    Futures of running jobs end with ``BrokenProcessPool``. Python 3.14 has
+    ``ProcessPoolExecutor.terminate_workers``; before it, the worker processes are
+    only reachable through the pool's private ``_processes``.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=1)
+    _LIVE_POOLS.discard(pool)
+
+
+def terminate_local_workers() -> None:
+    """Terminate the workers of every live pool made by :func:`local_executor`
+    (the command line does so on Ctrl-C, before unwinding)."""
+    for pool in list(_LIVE_POOLS):
+        terminate_workers(pool)
 
 
 def map_jobs(

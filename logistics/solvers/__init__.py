@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import wait
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
-from ..executors import local_executor
+from ..executors import local_executor, terminate_workers
 from ..plan import evaluate
 from .base import FirstSolution, SolveParams, Solver
 from .ortools_solver import OrToolsSolver
@@ -150,9 +151,70 @@ def _race_entries(
     return entries
 
 
-def _solve_with(solver: Solver, problem: RoutingProblem, params: SolveParams) -> Plan:
-    """Run one backend (in a race worker process)."""
-    return solver.solve(problem, params)
+def _solve_with(
+    solver: Solver, problem: RoutingProblem, params: SolveParams, sent_at: float
+) -> Plan:
+    """Run one backend in a race worker, within what is left of the race's budget.
+
+    ``sent_at`` is the parent's ``time.time()`` at submission: a worker process may
+    take a second to start (the forkserver importing OR-Tools and PyVRP), which the
+    race's budget includes.
+    """
+    late = max(0.0, time.time() - sent_at)
+    budget = max(_MIN_RACE_SEARCH_S, params.time_limit_s - late)
+    return solver.solve(problem, replace(params, time_limit_s=budget))
+
+
+_MIN_RACE_SEARCH_S = 0.1
+"""Search time a race worker gets even when it started after the budget ended."""
+
+_RACE_WAIT_SLACK_S = 0.5
+"""How long past the budget (plus 2.5 %) a race waits for its searches: sending the
+plan back and checking it stay within the 5 % + 1 s a solve may overrun."""
+
+
+def _race_wait_s(time_limit_s: float) -> float:
+    """The longest a race waits for its searches (see :data:`_RACE_WAIT_SLACK_S`)."""
+    return time_limit_s * 1.025 + _RACE_WAIT_SLACK_S
+
+
+def _run_race(
+    problem: RoutingProblem, entries: list[Entry], workers: int, time_limit_s: float
+) -> tuple[list[tuple[str, Plan]], list[str]]:
+    """Run the searches in worker processes; return the plans that came back in
+    time, and what became of the others.
+
+    Searches still running at :func:`_race_wait_s` are terminated, and so are all of
+    them when this process is interrupted (``shutdown`` would wait for them).
+    """
+    give_up_at = time.perf_counter() + _race_wait_s(time_limit_s)
+    sent_at = time.time()
+    pool = local_executor(min(workers, len(entries)))
+    try:
+        futures = [
+            pool.submit(_solve_with, s, problem, p, sent_at) for _, s, p in entries
+        ]
+        done, late = wait(futures, timeout=max(0, give_up_at - time.perf_counter()))
+    except BaseException:
+        terminate_workers(pool)
+        raise
+    if late:
+        terminate_workers(pool)
+    else:
+        pool.shutdown()
+    outcomes, failures = [], []
+    for (label, _, _), future in zip(entries, futures, strict=True):
+        if future not in done:
+            logger.warning("auto: %s did not finish within the budget", label)
+            failures.append(f"{label}: still searching at the end of the budget")
+            continue
+        # Any failure of one search (even a crash) must not cost the other's plan.
+        try:
+            outcomes.append((label, future.result()))
+        except Exception as exc:
+            logger.warning("auto: %s failed: %r", label, exc)
+            failures.append(f"{label}: {exc!r}")
+    return outcomes, failures
 
 
 def _best_checked(
@@ -199,24 +261,19 @@ def _in_turn(problem: RoutingProblem, entries: list[Entry]) -> Plan:
     return _best_checked(problem, labels, outcomes, failures, t0)
 
 
-def _race(problem: RoutingProblem, entries: list[Entry], workers: int) -> Plan:
+def _race(
+    problem: RoutingProblem, entries: list[Entry], workers: int, time_limit_s: float
+) -> Plan:
     """Run the searches in worker processes and keep the best checked plan.
 
-    Each search gets the full time limit. Plans failing
-    :func:`~logistics.checker.check_plan` are discarded; ties go to the earlier entry.
+    All searches share the budget ``time_limit_s``, which counts from here (worker
+    start-up included); searches not done shortly after it are terminated and left
+    out. Plans failing :func:`~logistics.checker.check_plan` are discarded; ties go to
+    the earlier entry.
     """
     t0 = time.perf_counter()
     labels = [label for label, _, _ in entries]
-    with local_executor(min(workers, len(entries))) as pool:
-        futures = [pool.submit(_solve_with, s, problem, p) for _, s, p in entries]
-        outcomes, failures = [], []
-        for label, future in zip(labels, futures, strict=True):
-            # Any failure of one search (even a crash) must not cost the other's plan.
-            try:
-                outcomes.append((label, future.result()))
-            except Exception as exc:
-                logger.warning("auto: %s failed: %r", label, exc)
-                failures.append(f"{label}: {exc!r}")
+    outcomes, failures = _run_race(problem, entries, workers, time_limit_s)
     return _best_checked(problem, labels, outcomes, failures, t0)
 
 
@@ -273,7 +330,9 @@ def solve(
         labels = [e[0] for e in entries]
         if params.parallel_searches >= 2:
             logger.info("solving %s: racing %s", problem.name, labels)
-            return _race(problem, entries, params.parallel_searches)
+            return _race(
+                problem, entries, params.parallel_searches, params.time_limit_s
+            )
         logger.info("solving %s: searches in turn %s", problem.name, labels)
         return _in_turn(problem, entries)
     if entries:
