@@ -3,6 +3,14 @@
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
 exit status 2, never a traceback.
+
+Ctrl-C stops ``run`` within about a second, whatever is running: the worker processes
+of its pools are terminated at once, an OR-Tools search stops at its next limit check
+(:class:`~logistics.solvers.interrupt.InterruptWatch`), a PyVRP search at its next
+iteration. The command then prints ``logistics: interrupted; nothing was written``
+and exits with status 130. The report files are written last, all or none: an
+interrupt while they are written is held back until they are complete (the message
+then names them).
 """
 
 from __future__ import annotations
@@ -10,9 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from pydantic import ValidationError
 
@@ -189,7 +202,66 @@ def _strategy_list(text: str) -> tuple[str, ...]:
     return names
 
 
-def _run(args: argparse.Namespace) -> int:
+class _Interrupts:
+    """SIGINT handling of ``logistics run`` (see the module docstring).
+
+    The handler terminates the workers of local pools before raising
+    :class:`KeyboardInterrupt` (unwinding would otherwise wait for their searches),
+    ignores further Ctrl-C while stopping, and, inside :meth:`held`, only notes the
+    signal until the block is done.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self.written: list[Path] = []
+        self._holding = False
+        self._installed = False
+        self._previous: object = None
+
+    def __enter__(self) -> _Interrupts:
+        # Signal handlers can only be set from the main thread.
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received:
+            return
+        self.received = True
+        if not self._holding:
+            self._stop()
+
+    def _stop(self) -> None:
+        from .executors import terminate_local_workers
+
+        terminate_local_workers()
+        raise KeyboardInterrupt
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold Ctrl-C back inside the block; stop right after it if one came."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+        if self.received:
+            self._stop()
+
+    def message(self) -> str:
+        """What the interrupted command tells the user."""
+        if self.written:
+            files = ", ".join(str(f) for f in self.written)
+            return f"logistics: interrupted after writing the report ({files})"
+        return "logistics: interrupted; nothing was written"
+
+
+def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from rich.console import Console
 
     from .comparison import DEFAULT_STRATEGIES, compare
@@ -238,8 +310,9 @@ def _run(args: argparse.Namespace) -> int:
                 f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
             )
     if args.out is not None:
-        files = write_report(comparison, args.out)
-        out.print("Wrote " + ", ".join(str(f) for f in files))
+        with interrupts.held():
+            interrupts.written = write_report(comparison, args.out)
+        out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
     return 0
 
 
@@ -283,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     warnings.simplefilter("default")
+    interrupts = _Interrupts()
     try:
         if args.command == "schema":
             from .scenario import scenario_json_schema
@@ -300,10 +374,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "generate":
             return _generate(args)
-        return _run(args)
+        with interrupts:
+            return _run(args, interrupts)
     except LogisticsError as exc:
         print(f"logistics: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("logistics: interrupted", file=sys.stderr)
+        # generate writes its one file atomically: nothing is written either.
+        print(interrupts.message(), file=sys.stderr)
         return 130

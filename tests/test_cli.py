@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import pytest
 import yaml
@@ -99,3 +105,47 @@ def test_bad_flag_value_is_a_clear_error(tmp_path, capsys) -> None:
     assert "--time-limit: value -3.0: Input should be greater than 0" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "worker-processes"])
+def test_ctrl_c_stops_within_2_s_and_writes_nothing(tmp_path, workers) -> None:
+    """SIGINT two seconds into a 30 s pooled search: exit status 130 within 2 s,
+    a one-line message, no traceback, no report files (searches in this process,
+    OR-Tools' C++ one included, or in worker processes that must be terminated)."""
+    raw = tiny_raw()
+    raw["solver"]["workers"] = workers
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "logistics", "run", str(path), "--out", str(out)]
+    env = {**os.environ, "LOGISTICS_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [*command, "--time-limit", "30", "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    watchdog = threading.Timer(120, proc.kill)  # a hung run must not hang the suite
+    watchdog.start()
+    try:
+        assert proc.stderr is not None
+        # The progress log names each strategy as it starts.
+        for line in proc.stderr:
+            if line.startswith("[") and "pooled:" in line:
+                break
+        time.sleep(2)
+        sent = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        status = proc.wait(timeout=10)
+        stopped_after = time.perf_counter() - sent
+        err = proc.stderr.read()
+    finally:
+        watchdog.cancel()
+        proc.kill()
+        proc.communicate()
+    assert status == 130
+    assert stopped_after < 2
+    assert "logistics: interrupted; nothing was written" in err
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())

@@ -35,11 +35,11 @@ import csv
 import io
 import json
 import math
+import os
+import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from .._cache import atomic_write_text
 
 if TYPE_CHECKING:
     from ..comparison import Comparison, StrategyResult
@@ -159,8 +159,11 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     """Write ``report.json``, ``routes.csv`` and ``stops.csv`` into ``out_dir``.
 
-    Each file is written to a temporary file and renamed, so a reader never sees a
-    half-written file.
+    Every file is first written in full to a hidden temporary file in ``out_dir``,
+    then all are renamed into place, so a reader never sees a half-written file.
+    An error or interrupt while the temporary files are written removes them and
+    leaves ``out_dir`` as it was; the renames take microseconds (the command line
+    holds Ctrl-C back until they are done, so it writes the three files or none).
 
     Parameters
     ----------
@@ -222,8 +225,26 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         "routes.csv": _csv_text(route_rows, route_cols),
         "stops.csv": _csv_text(stop_rows, stop_cols),
     }
-    written = []
-    for name, text in files.items():
-        atomic_write_text(out / name, text)
-        written.append(out / name)
-    return written
+    return _write_all(out, files)
+
+
+def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write every file to a temporary sibling, then rename them all (see
+    :func:`write_report`); return the final paths."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for name, text in files.items():
+            fd, tmp_name = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+            temps.append((Path(tmp_name), out / name))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        # Only now touch the visible files: a failure above leaves the old set.
+        for tmp, final in temps:
+            os.replace(tmp, final)
+    except BaseException:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [final for _, final in temps]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+
+import pytest
 
 from logistics.comparison import compare
 from logistics.report import write_report
@@ -80,3 +83,30 @@ def test_report_files_have_documented_keys(
         len(r["stops"]) for s in data["strategies"].values() for r in s["routes"]
     )
     assert len(rows) == n_stops
+
+
+def test_interrupt_while_writing_leaves_the_folder_as_it_was(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the third file is written: no temporary file is left and the
+    files already there keep their old content (all three or none change)."""
+    from logistics.report import files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("old", encoding="utf-8")
+    real_fsync = os.fsync
+    calls = []
+
+    def interrupted_fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", interrupted_fsync)
+    texts = {"report.json": "new", "routes.csv": "a\n", "stops.csv": "b\n"}
+    with pytest.raises(KeyboardInterrupt):
+        files._write_all(out, texts)
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
