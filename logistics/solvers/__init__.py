@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -168,14 +168,13 @@ def _solve_with(
 _MIN_RACE_SEARCH_S = 0.1
 """Search time a race worker gets even when it started after the budget ended."""
 
-_RACE_WAIT_SLACK_S = 0.5
-"""How long past the budget (plus 2.5 %) a race waits for its searches: sending the
-plan back and checking it stay within the 5 % + 1 s a solve may overrun."""
+_CHECK_RESERVE_S = 0.3
+"""Time kept, within the bound, for checking the plans after the race's wait."""
 
 
-def _race_wait_s(time_limit_s: float) -> float:
-    """The longest a race waits for its searches (see :data:`_RACE_WAIT_SLACK_S`)."""
-    return time_limit_s * 1.025 + _RACE_WAIT_SLACK_S
+def _bound_s(time_limit_s: float) -> float:
+    """The longest a solve may take: the budget plus 5 % and 1 s."""
+    return time_limit_s * 1.05 + 1.0
 
 
 def _run_race(
@@ -184,21 +183,25 @@ def _run_race(
     """Run the searches in worker processes; return the plans that came back in
     time, and what became of the others.
 
-    Searches still running at :func:`_race_wait_s` are terminated, and so are all of
-    them when this process is interrupted (``shutdown`` would wait for them).
+    The race waits for every search until the bound (:func:`_bound_s`, less
+    :data:`_CHECK_RESERVE_S`), and past it only while no search has returned a plan
+    the checker accepts (workers slow to start on a loaded machine: a late plan beats
+    none). Searches still running then are terminated, and all of them are when this
+    process is interrupted (``shutdown`` would wait for them).
     """
-    give_up_at = time.perf_counter() + _race_wait_s(time_limit_s)
+    t0 = time.perf_counter()
+    bound_at = t0 + _bound_s(time_limit_s) - _CHECK_RESERVE_S
     sent_at = time.time()
     pool = local_executor(min(workers, len(entries)))
     try:
         futures = [
             pool.submit(_solve_with, s, problem, p, sent_at) for _, s, p in entries
         ]
-        done, late = wait(futures, timeout=max(0, give_up_at - time.perf_counter()))
+        done = _wait_for_plans(problem, futures, bound_at, time_limit_s)
     except BaseException:
         terminate_workers(pool)
         raise
-    if late:
+    if len(done) < len(futures):
         terminate_workers(pool)
     else:
         pool.shutdown()
@@ -215,6 +218,33 @@ def _run_race(
             logger.warning("auto: %s failed: %r", label, exc)
             failures.append(f"{label}: {exc!r}")
     return outcomes, failures
+
+
+def _wait_for_plans(
+    problem: RoutingProblem,
+    futures: list[Future[Plan]],
+    bound_at: float,
+    time_limit_s: float,
+) -> set[Future[Plan]]:
+    """Wait as :func:`_run_race` says; return the finished futures.
+
+    Past the bound the wait is capped too (budget + 10 s), in case a backend ignores
+    its budget.
+    """
+    done, pending = wait(futures, timeout=max(0, bound_at - time.perf_counter()))
+    cap_at = bound_at + time_limit_s + 10
+    while pending and not any(_acceptable(problem, f) for f in done):
+        left = cap_at - time.perf_counter()
+        if left <= 0:
+            break
+        more, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+        done |= more
+    return done
+
+
+def _acceptable(problem: RoutingProblem, future: Future[Plan]) -> bool:
+    """Whether a finished search returned a plan the checker accepts."""
+    return future.exception() is None and not check_plan(problem, future.result())
 
 
 def _best_checked(

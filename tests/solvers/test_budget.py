@@ -106,7 +106,7 @@ def test_race_terminates_a_search_that_overruns(
     for cls in (_Sleeper, _Lazy):
         monkeypatch.setitem(solvers.SOLVERS, cls.name, cls)
     monkeypatch.setattr(solvers, "_AUTO_ORDER", ("sleeper", "lazy"))
-    problem = _shipments(3)
+    problem = _shipments(3, depot=True)  # depot deliveries race the two backends
     params = SolveParams(time_limit_s=1, parallel_searches=2)
     t0 = time.perf_counter()
     plan = solve(problem, params)
