@@ -79,7 +79,8 @@ def _usable_per_group(
 
 
 def trim_fleet(problem: RoutingProblem, *, keep: Plan | None = None) -> FleetTrim:
-    """Keep at most as many vehicles of each identical group as it has requests.
+    """Keep at most as many vehicles of each identical group as it has requests
+    (at least one).
 
     Parameters
     ----------
@@ -98,7 +99,9 @@ def trim_fleet(problem: RoutingProblem, *, keep: Plan | None = None) -> FleetTri
     must = {r.vehicle for r in keep.routes} if keep is not None else set()
     kept: list[int] = []
     for members in groups.values():
-        quota = usable[members[0]]
+        # One vehicle of a group stays even when it may carry nothing: a backend
+        # given no vehicle at all would build an empty model (OR-Tools crashes).
+        quota = max(1, usable[members[0]])
         first = [k for k in members if k in must]
         rest = [k for k in members if k not in must]
         kept.extend(first + rest[: max(0, quota - len(first))])

@@ -74,3 +74,14 @@ def test_backends_solve_spare_fleets_optimally(backend: str) -> None:
     plan = solve(problem, SolveParams(time_limit_s=1), backend=backend)
     assert check_plan(problem, plan) == []
     assert evaluate(problem, plan) == brute_force_optimum(problem)
+
+
+def test_a_group_that_may_carry_nothing_keeps_one_vehicle() -> None:
+    """Vehicles no request may ride in are trimmed to one, never to an empty fleet
+    (OR-Tools crashed building a model without vehicles)."""
+    base = grid_problem(POINTS, [6, 5, 4], capacity=10, n_vehicles=3)
+    requests = tuple(replace(r, allowed_vehicles=()) for r in base.requests)
+    problem = replace(base, requests=requests)
+    assert len(trim_fleet(problem).problem.vehicles) == 1
+    plan = solve(problem, SolveParams(time_limit_s=1), backend="ortools")
+    assert plan.unserved == (0, 1, 2)
