@@ -110,7 +110,19 @@ EnergyUnit = Literal["L", "kWh", "none"]
 _ROW = ConfigDict(extra="forbid", frozen=True)
 
 
-class VehicleClass(BaseModel):
+class _FactorRow(BaseModel):
+    """Provenance every factor row carries: documents cited, year of the main
+    source (``None`` if undated), ``yes: ...``/``no`` naming the assumed values, and
+    free remarks."""
+
+    model_config = _ROW
+    source: str = Field(min_length=1, pattern=r"\S")
+    year: Year = None
+    assumption: str
+    note: str = ""
+
+
+class VehicleClass(_FactorRow):
     """One row of ``vehicle_classes.csv``: energy use and running costs of a class.
 
     Parameters
@@ -140,7 +152,6 @@ class VehicleClass(BaseModel):
         ``yes: ...``/``no`` naming the assumed values, and free remarks.
     """
 
-    model_config = _ROW
     class_id: str = Field(min_length=1)
     label: str
     carrier: str
@@ -152,10 +163,6 @@ class VehicleClass(BaseModel):
     reefer_uplift_pct: Amount
     maintenance_eur_per_km: Amount
     fixed_eur_per_day: Amount
-    source: str = Field(min_length=1, pattern=r"\S")
-    year: Year = None
-    assumption: str
-    note: str = ""
 
     @model_validator(mode="after")
     def _consistent(self) -> VehicleClass:
@@ -194,7 +201,7 @@ class VehicleClass(BaseModel):
         return np.asarray(per_km * uplift, dtype=np.float64)
 
 
-class EnergyCarrier(BaseModel):
+class EnergyCarrier(_FactorRow):
     """One row of ``energy_carriers.csv``: emission factors and price of a carrier.
 
     Parameters
@@ -215,17 +222,12 @@ class EnergyCarrier(BaseModel):
         Provenance, as for :class:`VehicleClass`.
     """
 
-    model_config = _ROW
     carrier: str = Field(min_length=1)
     unit: EnergyUnit
     wtw_kgco2e_per_unit: Amount
     ttw_kgco2e_per_unit: Amount
     wtt_kgco2e_per_unit: Amount
     price_eur_per_unit: Amount
-    source: str = Field(min_length=1, pattern=r"\S")
-    year: Year = None
-    assumption: str
-    note: str = ""
 
     @model_validator(mode="after")
     def _split_adds_up(self) -> EnergyCarrier:
