@@ -211,8 +211,11 @@ def plan_from_solution(problem: RoutingProblem, solution: Solution) -> Plan | No
     for route in solution.routes:
         if route.vehicle not in vehicle_index:
             return None
-        visits = []
+        visits: list[int] = []
+        breaks: list[int] = []
         for stop in route.stops:
+            if stop.type == "base" and visits:
+                breaks.append(len(visits))  # back home between two trips
             if stop.order is None:
                 continue
             if stop.order not in request_ids:
@@ -221,7 +224,8 @@ def plan_from_solution(problem: RoutingProblem, solution: Solution) -> Plan | No
             visit = req.pickup if stop.type == "pickup" else req.delivery
             if visit is not None:
                 visits.append(visit)
-        routes.append(RoutePlan(vehicle_index[route.vehicle], tuple(visits)))
+        inner = tuple(b for b in breaks if 0 < b < len(visits))
+        routes.append(RoutePlan(vehicle_index[route.vehicle], tuple(visits), inner))
     served = {o for r in solution.routes for o in r.orders}
     unserved = tuple(i for i, r in enumerate(problem.requests) if r.id not in served)
     return Plan(tuple(routes), unserved, "start")
