@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 from geopy.distance import great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.sparse.csgraph import dijkstra
 
 from logistics import _cache
 from logistics.constants import SNAP_ERROR_M, SNAP_WARN_M
@@ -304,3 +306,33 @@ def test_matrix_arrays_are_read_only() -> None:
         matrix.distance_m[0, 1] = 1.0
     distance[0, 1] = 6.0  # still the caller's to change
     assert distance.flags.writeable
+
+
+def test_fastest_path_lengths_equal_a_dijkstra_on_each_tree(melun: RoadNetwork) -> None:
+    """Each distance is the length of the fastest path, as a reference sums it."""
+    rng = np.random.default_rng(0)
+    nodes = rng.choice(melun.n_nodes, size=40, replace=False)
+    matrix = build_road_matrix(
+        melun,
+        [f"n{i}" for i in nodes],
+        melun.node_lat[nodes],
+        melun.node_lon[nodes],
+        use_cache=False,
+    )
+    length = melun.csr_length()
+    sources = np.unique(matrix.site_node)
+    assert matrix.predecessors is not None
+    assert matrix.site_node is not None
+    for row, source in zip(matrix.predecessors, sources, strict=True):
+        # The tree as its own graph, weighted by length: one path to each node.
+        child = np.flatnonzero(row >= 0)
+        parent = row[child]
+        tree = scipy.sparse.csr_matrix(
+            (np.asarray(length[parent, child]).ravel(), (parent, child)),
+            shape=length.shape,
+        )
+        expected = dijkstra(tree, directed=True, indices=source)
+        i = np.flatnonzero(matrix.site_node == source)[0]
+        np.testing.assert_allclose(
+            matrix.distance_m[i], expected[matrix.site_node], rtol=0, atol=1e-6
+        )
