@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,3 +75,33 @@ def test_pooled_search_finds_plans_no_worse_than_separate(data) -> None:  # type
     assert len(pooled.unserved) <= len(separate.unserved)
     if len(pooled.unserved) == len(separate.unserved):
         assert pooled.objective <= separate.objective + 1e-6
+
+
+def test_a_two_trip_day_converts_back_to_a_plan_with_its_break() -> None:
+    """A solution whose van comes home between trips converts to a plan with that
+    break (used to start the pooled search from the separate plan)."""
+    from logistics.plan import evaluate
+    from logistics.strategies import plan_from_solution
+
+    raw = tiny_raw()
+    raw["delivery_points"].append(
+        {
+            "id": "d4",
+            "kind": "drop_point",
+            "lat": 48.545,
+            "lon": 2.655,
+            "time_windows": ["17:00-19:00"],
+        }
+    )
+    raw["orders"].append(
+        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
+    )
+    scenario = parse_scenario(raw)
+    context = build_context(scenario, build_travel(scenario).matrix)
+    separate = solve_with("separate", context, ["p1"])
+    assert any(r.trips == 2 for r in separate.routes)
+    problem = context.problem(["p1"], fleet_of("separate", context, ["p1"]))
+    plan = plan_from_solution(problem, separate)
+    assert plan is not None
+    assert any(r.breaks for r in plan.routes)
+    assert evaluate(problem, plan) / 1e6 == pytest.approx(separate.objective)
