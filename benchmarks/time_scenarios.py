@@ -29,11 +29,22 @@ from benchmarks.run_benchmarks import machine_description, write_markdown
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(cmd: list[str], cache: Path) -> float:
+def _run(cmd: list[str], cache: Path) -> tuple[float, float | None]:
+    """Wall time (s) and peak resident memory (MB, via GNU time when installed)."""
     env = {**os.environ, "LOGISTICS_CACHE_DIR": str(cache)}
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    gnu_time = shutil.which("time") or (
+        "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+    )
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        full = [gnu_time, "-f", "%M", "-o", rss.name, *cmd] if gnu_time else cmd
+        start = time.perf_counter()
+        subprocess.run(full, check=True, env=env, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        text = Path(rss.name).read_text().strip().splitlines()
+    # GNU time reports the largest resident set of the process tree's biggest
+    # member, in kB (worker processes are separate processes).
+    peak = float(text[-1]) / 1024 if gnu_time and text else None
+    return wall, peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         "--osm-dir", default=str(ROOT.parent / "shared" / "data" / "osm")
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--label", default="scenario-timing")
     args = parser.parse_args(argv)
     exe = shutil.which("logistics") or str(Path(sys.executable).parent / "logistics")
     rows = []
@@ -64,10 +76,13 @@ def main(argv: list[str] | None = None) -> int:
                 "--out",
                 str(Path(tmp) / "out"),
             ]
-            cold = _run(cmd, cache)
-            warm = _run(cmd, cache)
-        rows.append((scenario, cold, warm))
-        print(f"{scenario}: cold {cold:.1f} s, rerun {warm:.1f} s", flush=True)
+            cold, peak = _run(cmd, cache)
+            warm, _ = _run(cmd, cache)
+        rows.append((scenario, cold, warm, peak))
+        print(
+            f"{scenario}: cold {cold:.1f} s (peak {peak} MB), rerun {warm:.1f} s",
+            flush=True,
+        )
     today = dt.date.today().isoformat()
     lines = [
         "# `logistics run` wall time: cold cache vs rerun",
@@ -80,12 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         "and both strategies solved), rerun = same cache (network, matrix and plans "
         "reused; plans still re-checked).",
         "",
-        "| scenario | cold s | rerun s | rerun / cold |",
-        "|---|---|---|---|",
-        *[f"| {s} | {c:.1f} | {w:.1f} | {w / c:.3f} |" for s, c, w in rows],
+        "Peak memory: the largest resident set of the `logistics` process itself "
+        "(GNU time; worker processes are counted separately and are smaller).",
+        "",
+        "| scenario | cold s | rerun s | rerun / cold | peak MB (cold) |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {s} | {c:.1f} | {w:.1f} | {w / c:.3f} | "
+            f"{'' if m is None else f'{m:.0f}'} |"
+            for s, c, w, m in rows
+        ],
         "",
     ]
-    write_markdown(args.out, f"{today}-scenario-timing.md", lines)
+    write_markdown(args.out, f"{today}-{args.label}.md", lines)
     return 0
 
 
