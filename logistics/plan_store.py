@@ -108,7 +108,11 @@ class PlanStore:
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
             routes = tuple(
-                RoutePlan(int(r["vehicle"]), tuple(int(v) for v in r["visits"]))
+                RoutePlan(
+                    int(r["vehicle"]),
+                    tuple(int(v) for v in r["visits"]),
+                    tuple(int(b) for b in r["breaks"]),
+                )
                 for r in data["routes"]
             )
             return Plan(
@@ -124,7 +128,12 @@ class PlanStore:
         """Write ``plan`` under ``key`` atomically (errors are logged, not raised)."""
         data = {
             "routes": [
-                {"vehicle": r.vehicle, "visits": list(r.visits)} for r in plan.routes
+                {
+                    "vehicle": r.vehicle,
+                    "visits": list(r.visits),
+                    "breaks": list(r.breaks),
+                }
+                for r in plan.routes
             ],
             "unserved": list(plan.unserved),
             "backend": plan.backend,

@@ -29,12 +29,21 @@ def test_key_follows_problem_parameters_and_version(monkeypatch) -> None:
 
 
 def test_store_round_trip_and_unreadable_entries(tmp_path) -> None:
-    """A stored plan loads back equal; a damaged entry reads as absent."""
+    """A stored plan loads back equal, trips included; a damaged entry (or one
+    without trips, from before they existed) reads as absent."""
     store = PlanStore(tmp_path / "plans")
-    plan = Plan((RoutePlan(0, (1, 0)),), (2,), "ortools", 1.5)
+    plan = Plan(
+        (RoutePlan(0, (1, 0)), RoutePlan(1, (3, 4, 5, 6), (2,))), (2,), "ortools", 1.5
+    )
     store.store("abc", plan)
     assert store.load("abc") == plan
     (tmp_path / "plans" / "bad.json").write_text("{not json", encoding="utf-8")
     assert store.load("bad") is None
+    (tmp_path / "plans" / "old.json").write_text(
+        '{"routes": [{"vehicle": 0, "visits": [1, 0]}], "unserved": [], '
+        '"backend": "x", "wall_time_s": 0}',
+        encoding="utf-8",
+    )
+    assert store.load("old") is None
     assert store.load("missing") is None
     assert not list((tmp_path / "plans").glob("*.tmp"))

@@ -36,6 +36,20 @@ def test_cold_runs_agree_under_two_hash_seeds(tmp_path: Path) -> None:
     solution limit (the searches stop on a count, not on the clock) give the same
     report figures, and a warm rerun gives them again."""
     raw = tiny_raw()
+    # An evening drop point: p1's van makes two trips, which the warm rerun must
+    # read back from the plan store as two trips.
+    raw["delivery_points"].append(
+        {
+            "id": "d4",
+            "kind": "drop_point",
+            "lat": 48.545,
+            "lon": 2.655,
+            "time_windows": ["17:00-19:00"],
+        }
+    )
+    raw["orders"].append(
+        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
+    )
     raw["solver"] = {
         "time_limit_s": 5,
         "separate_time_limit_s": 3,
@@ -76,3 +90,5 @@ def test_cold_runs_agree_under_two_hash_seeds(tmp_path: Path) -> None:
         reports.append(json.loads((out / "report.json").read_text()))
     assert _figures(reports[0]) == _figures(reports[1])
     assert _figures(reports[1]) == _figures(reports[2])
+    separate = reports[2]["strategies"]["separate"]["routes"]
+    assert max(r["trips"] for r in separate) == 2
