@@ -110,6 +110,24 @@ def tiny_raw() -> dict[str, Any]:
     return copy.deepcopy(TINY)
 
 
+def with_evening_drop(raw: dict[str, Any]) -> dict[str, Any]:
+    """Add an evening drop point (17:00-19:00) with one order of p1: p1's van then
+    serves its morning shops, goes home, and goes out again."""
+    raw["delivery_points"].append(
+        {
+            "id": "d4",
+            "kind": "drop_point",
+            "lat": 48.545,
+            "lon": 2.655,
+            "time_windows": ["17:00-19:00"],
+        }
+    )
+    raw["orders"].append(
+        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
+    )
+    return raw
+
+
 @pytest.fixture(scope="session")
 def melun() -> RoadNetwork:
     """The real Melun road network (bundled extract), parsed once without the cache."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import tiny_raw
+from .conftest import tiny_raw, with_evening_drop
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,18 +38,7 @@ def test_cold_runs_agree_under_two_hash_seeds(tmp_path: Path) -> None:
     raw = tiny_raw()
     # An evening drop point: p1's van makes two trips, which the warm rerun must
     # read back from the plan store as two trips.
-    raw["delivery_points"].append(
-        {
-            "id": "d4",
-            "kind": "drop_point",
-            "lat": 48.545,
-            "lon": 2.655,
-            "time_windows": ["17:00-19:00"],
-        }
-    )
-    raw["orders"].append(
-        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
-    )
+    with_evening_drop(raw)
     raw["solver"] = {
         "time_limit_s": 5,
         "separate_time_limit_s": 3,

@@ -16,7 +16,7 @@ from logistics.solvers import SolveParams
 from logistics.solvers.ortools_solver import OrToolsSolver
 from logistics.travel import build_travel
 
-from .conftest import fleet_of, solve_with, tiny_raw
+from .conftest import fleet_of, solve_with, tiny_raw, with_evening_drop
 
 MORNING = ((7 * 3600, 9 * 3600),)
 EVENING = ((17 * 3600, 19 * 3600),)
@@ -94,18 +94,7 @@ def test_problem_checker_refuses_extra_trips_and_goods_left_aboard() -> None:
 def evening_scenario():  # type: ignore[no-untyped-def]
     """The tiny scenario with an evening drop point for p1, vans allowed 2 trips."""
     raw = tiny_raw()
-    raw["delivery_points"].append(
-        {
-            "id": "d4",
-            "kind": "drop_point",
-            "lat": 48.545,
-            "lon": 2.655,
-            "time_windows": ["17:00-19:00"],
-        }
-    )
-    raw["orders"].append(
-        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
-    )
+    with_evening_drop(raw)
     scenario = parse_scenario(raw)
     return build_context(scenario, build_travel(scenario).matrix)
 

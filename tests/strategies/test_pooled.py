@@ -11,7 +11,7 @@ from logistics.context import build_context
 from logistics.scenario import parse_scenario
 from logistics.travel import build_travel
 
-from ..conftest import fleet_of, solve_with, tiny_raw
+from ..conftest import fleet_of, solve_with, tiny_raw, with_evening_drop
 
 
 def test_pooled_serves_the_chilled_order_separate_cannot(three_farms_context) -> None:
@@ -84,18 +84,7 @@ def test_a_two_trip_day_converts_back_to_a_plan_with_its_break() -> None:
     from logistics.strategies import plan_from_solution
 
     raw = tiny_raw()
-    raw["delivery_points"].append(
-        {
-            "id": "d4",
-            "kind": "drop_point",
-            "lat": 48.545,
-            "lon": 2.655,
-            "time_windows": ["17:00-19:00"],
-        }
-    )
-    raw["orders"].append(
-        {"id": "o7", "producer": "p1", "delivery_point": "d4", "kg": 25, "crates": 2}
-    )
+    with_evening_drop(raw)
     scenario = parse_scenario(raw)
     context = build_context(scenario, build_travel(scenario).matrix)
     separate = solve_with("separate", context, ["p1"])
