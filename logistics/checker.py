@@ -147,7 +147,7 @@ def _check_route(
                     f"after visit {idx}; capacity {cap}"
                 )
     trips = _split(visits, breaks)
-    late = _first_missed(problem, k, trips)
+    late = _first_missed(problem, k, trips, vehicle.shift[0])
     if late is not None:
         errors.append(
             f"{where} cannot start visit {late} within its windows or end within "
@@ -206,12 +206,12 @@ def _trip_end(problem: RoutingProblem, k: int, trips: Sequence[object], i: int) 
 
 
 def _first_missed(
-    problem: RoutingProblem, k: int, trips: Sequence[Sequence[int]]
+    problem: RoutingProblem, k: int, trips: Sequence[Sequence[int]], clock: int
 ) -> int | None:
-    """With every trip leaving as early as it may: the first visit missed, or the
-    last visit of a trip that ends after the shift (None: the day fits)."""
+    """With every trip leaving as soon as it may from ``clock`` (the last of
+    ``trips`` ends the day): the first visit missed, or the last visit of a trip
+    that ends after the shift (-1 for an empty one); None when they all fit."""
     vehicle = problem.vehicles[k]
-    clock = vehicle.shift[0]
     for i, trip in enumerate(trips):
         missed, clock = _walk(problem, k, trip, clock, _trip_end(problem, k, trips, i))
         if missed is not None:
@@ -243,7 +243,7 @@ def _least_paid_time(
             fits = missed is None and back <= vehicle.shift[1]
             if fits and (best is None or back - depart < best[1] - best[0]):
                 rest = trips[i + 1 :]
-                if _first_missed_after(problem, k, rest, back, len(trips)) is None:
+                if _first_missed(problem, k, rest, back) is None:
                     best = (depart, back)
         if best is None:
             return None
@@ -269,26 +269,6 @@ def _trip_departures(
         offset += visit.service
         here = visit.location
     return departures
-
-
-def _first_missed_after(
-    problem: RoutingProblem,
-    k: int,
-    rest: Sequence[Sequence[int]],
-    clock: int,
-    n_trips: int,
-) -> int | None:
-    """Like :func:`_first_missed` for the last trips, from ``clock``."""
-    vehicle = problem.vehicles[k]
-    for j, trip in enumerate(rest):
-        last = j == len(rest) - 1
-        end = vehicle.end if last else vehicle.start
-        missed, clock = _walk(problem, k, trip, clock, end)
-        if missed is not None:
-            return trip[missed]
-        if clock > vehicle.shift[1]:
-            return -1
-    return None
 
 
 def _check_fleet(solution: Solution, fleet: dict[str, FleetVehicle]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -186,21 +186,22 @@ def _departures(
     return sorted(candidates)
 
 
-def _rest_feasible(
+def _in_turn(
     problem: RoutingProblem,
     vehicle: int,
     trips: Sequence[Sequence[int]],
     earliest: int,
-) -> bool:
-    """Whether the remaining trips fit, each leaving as soon as the last is back."""
+) -> list[Schedule]:
+    """Trips each leaving as soon as the one before is back (the first at
+    ``earliest``); the last of ``trips`` ends the day at the vehicle's end."""
     v = problem.vehicles[vehicle]
+    parts = []
     for i, trip in enumerate(trips):
         end = v.end if i == len(trips) - 1 else v.start
         sched = _forward(problem, vehicle, trip, earliest, end)
-        if not sched.feasible:
-            return False
+        parts.append(sched)
         earliest = sched.finish
-    return True
+    return parts
 
 
 def _best_trip(
@@ -218,7 +219,7 @@ def _best_trip(
         sched = _forward(problem, vehicle, trip, depart, end)
         if not sched.feasible or (best is not None and sched.span >= best.span):
             continue
-        if _rest_feasible(problem, vehicle, rest, sched.finish):
+        if all(p.feasible for p in _in_turn(problem, vehicle, rest, sched.finish)):
             best = sched
     return best
 
@@ -276,23 +277,8 @@ def _earliest(
 ) -> Schedule:
     """Every trip as early as possible: the best chance of feasibility."""
     v = problem.vehicles[vehicle]
-    parts, earliest = [], v.shift[0]
-    for i, trip in enumerate(trips):
-        end = v.end if i == len(trips) - 1 else v.start
-        sched = _forward(problem, vehicle, trip, earliest, end)
-        parts.append(sched)
-        earliest = sched.finish
-    joined = _joined(parts, paid_at_base=v.paid_at_base)
-    return Schedule(
-        joined.depart,
-        joined.arrival,
-        joined.start,
-        joined.departure,
-        joined.finish,
-        False,
-        joined.returns,
-        joined.paid,
-    )
+    parts = _in_turn(problem, vehicle, trips, v.shift[0])
+    return replace(_joined(parts, paid_at_base=v.paid_at_base), feasible=False)
 
 
 def _joined(parts: Sequence[Schedule], *, paid_at_base: bool) -> Schedule:

@@ -264,12 +264,10 @@ def unserved_reason(
         if chilled and not any(v.refrigerated for v in problem.vehicles):
             return f"chilled order but {whose} has no refrigerated vehicle"
         return f"no vehicle of {whose} may carry producer {req.group}'s orders"
-    last_problem = ""
-    alone_ok = [
-        k
-        for k in allowed_vehicles(problem, r_idx)
-        if solo_obstacle(problem, r_idx, k) is None
-    ]
+    obstacles = {
+        k: solo_obstacle(problem, r_idx, k) for k in allowed_vehicles(problem, r_idx)
+    }
+    alone_ok = [k for k, obstacle in obstacles.items() if obstacle is None]
     idle = [k for k in alone_ok if k not in used]
     if idle:
         return (
@@ -283,11 +281,11 @@ def unserved_reason(
             "capacity, time windows and maximum route duration do not fit it with "
             "the orders it carries"
         )
-    for k in allowed_vehicles(problem, r_idx):
+    last_problem = ""
+    for k, obstacle in obstacles.items():
         v = problem.vehicles[k]
-        obstacle = solo_obstacle(problem, r_idx, k)
-        if obstacle is None:  # pragma: no cover - handled above
-            continue
+        if obstacle is None:
+            continue  # unreachable: handled above; narrows the type
         if obstacle.kind == "capacity":
             last_problem = f"it exceeds the capacity of vehicle {v.id}"
         elif obstacle.kind == "windows" and obstacle.schedule is not None:

@@ -65,23 +65,23 @@ def portfolio(
     ortools = backends.get("ortools")
     pyvrp = backends.get("pyvrp")
     has_start = params.initial is not None and bool(params.initial.routes)
-    entries: list[Entry] = []
-    if pyvrp is not None:
-        entries.append(("pyvrp", pyvrp, single))
+    scratch_pyvrp: list[Entry] = [("pyvrp", pyvrp, single)] if pyvrp else []
+    lcci: list[Entry] = []
+    warm: list[Entry] = []
+    other: list[Entry] = []
     if ortools is not None:
-        lcci = replace(single, first_solution="local_cheapest_cost_insertion")
-        entries.append(("ortools lcci", ortools, lcci))
+        cost = replace(single, first_solution="local_cheapest_cost_insertion")
+        lcci = [("ortools lcci", ortools, cost)]
         if has_start:
-            warm = replace(single, initial=params.initial)
-            entries.append(("ortools from start", ortools, warm))
+            start = replace(single, initial=params.initial)
+            warm = [("ortools from start", ortools, start)]
         if params.first_solution != "local_cheapest_cost_insertion":
-            other = (f"ortools {params.first_solution}", ortools, single)
-            entries.append(other)
-    if pyvrp is None and has_start and ortools is not None:
+            other = [(f"ortools {params.first_solution}", ortools, single)]
+    if pyvrp is None:
         # Without PyVRP (several windows per visit), the warm start goes first: on
         # Ajaccio it beat every search from scratch.
-        entries.insert(0, entries.pop(1))
-    return entries
+        return warm + lcci + other
+    return scratch_pyvrp + lcci + warm + other
 
 
 def split_budget(entries: list[Entry], budget_s: float, parallel: int) -> list[Entry]:
