@@ -7,7 +7,9 @@ vs 730-897 EUR from scratch at 30 s; OR-Tools with local cheapest *cost* inserti
 reached 674 EUR). So within the budget ``auto`` runs several searches and keeps the
 best plan the checker accepts:
 
-1. PyVRP from scratch, when it supports the problem (one time window per visit):
+1. PyVRP from scratch, when it supports the problem (one time window per visit of
+   a shipment; restricting visits to one window was measured worse, see
+   ``benchmarks/bench_pyvrp_windows.py``):
    on a generated 40-farm, 400-order collective it served every order for 4,947 EUR
    at 20 s where both OR-Tools searches were stuck near the separate plan with 26
    orders unserved (OR-Tools' cost insertion had not finished its first solution);

@@ -16,9 +16,16 @@ Maps a :class:`~logistics.problem.RoutingProblem` onto PyVRP's model:
   distinct allowed set: its requests demand 1 unit, vehicles in the set hold all of
   them and the others hold none.
 
-PyVRP takes a single time window per client, so problems with several windows per
-visit are refused (see :meth:`PyVrpSolver.unsupported`), as are matrices with a
-non-zero diagonal, which PyVRP rejects. PyVRP minimises route duration over the
+PyVRP takes a single time window per client. A depot delivery with several windows
+becomes a mutually exclusive client group: one client per window at the same
+location, exactly one of which is visited (a required group), or at most one (an
+optional group, each client carrying the request's prize). PyVRP 0.14 has no groups
+of shipments, so a pickup-and-delivery request with several windows at either end
+cannot be expressed and such problems are refused (see
+:meth:`PyVrpSolver.unsupported`), as are matrices with a non-zero diagonal, which
+PyVRP rejects. (Restricting such visits to one window, the one the separate plan
+used, and running PyVRP was measured and left out of the portfolio:
+``benchmarks/bench_pyvrp_windows.py``.) PyVRP minimises route duration over the
 departure time and counts waiting, as :func:`~logistics.plan.schedule_route` does, so
 its cost equals :func:`~logistics.plan.evaluate` on the decoded plan; every plan is
 checked with :func:`~logistics.checker.check_plan` before it is returned.
@@ -40,7 +47,14 @@ import numpy as np
 
 from ..checker import check_plan
 from ..exceptions import BackendUnavailableError, SolverError
-from ..plan import Plan, RoutePlan, allowed_vehicles, evaluate, solo_obstacle
+from ..plan import (
+    Plan,
+    RoutePlan,
+    allowed_vehicles,
+    evaluate,
+    schedule_route,
+    solo_obstacle,
+)
 from .trim import solve_on_trimmed_fleet
 
 if TYPE_CHECKING:
@@ -80,7 +94,8 @@ class _Mapping:
     vehicle_type
         For each problem vehicle, its PyVRP vehicle type.
     clients
-        For each PyVRP client, the problem visit (depot deliveries).
+        For each PyVRP client, the problem visit (depot deliveries; a visit with
+        several windows has one client per window, in window order).
     shipments
         For each PyVRP shipment, the problem request (shipments).
     left_out
@@ -226,17 +241,24 @@ def _add_request(
     prize = 0 if required else int(r.penalty)
     drop = problem.visits[r.delivery]
     if r.pickup is None:
-        model.add_client(
-            locations[drop.location],
-            delivery=demand,
-            pickup=[0] * len(demand),
-            service_duration=int(drop.service),
-            tw_early=int(drop.windows[0][0]),
-            tw_late=int(drop.windows[0][1]),
-            prize=prize,
-            required=required,
-            name=r.id,
-        )
+        # One window: a plain client. Several: one client per window in a mutually
+        # exclusive group, which is required when the request is.
+        group = None
+        if len(drop.windows) > 1:
+            group = model.add_client_group(required=required, name=r.id)
+        for lo, hi in drop.windows:
+            model.add_client(
+                locations[drop.location],
+                delivery=demand,
+                pickup=[0] * len(demand),
+                service_duration=int(drop.service),
+                tw_early=int(lo),
+                tw_late=int(hi),
+                prize=int(r.penalty) if group is not None and not required else prize,
+                required=required and group is None,
+                group=group,
+                name=r.id,
+            )
         return
     pick = problem.visits[r.pickup]
     model.add_shipment(
@@ -289,7 +311,7 @@ def _build(problem: RoutingProblem, *, required: bool = False) -> _Mapping:
             continue
         _add_request(model, problem, locations, r, _demand(r, sets), required)
         if r.pickup is None:
-            clients.append(r.delivery)
+            clients.extend([r.delivery] * len(problem.visits[r.delivery].windows))
         else:
             shipments.append(r_idx)
     # Matrices whole: Model.add_edge would take n² Python calls.
@@ -353,19 +375,25 @@ def _initial_solution(problem: RoutingProblem, mapping: _Mapping, plan: Plan) ->
     """
     pyvrp = _import_pyvrp()
     kind = pyvrp.ActivityType
-    client_of = {visit: c for c, visit in enumerate(mapping.clients)}
+    client_of: dict[int, int] = {}
+    for c, visit_idx in enumerate(mapping.clients):
+        client_of.setdefault(visit_idx, c)  # a visit's first window; see _window_copy
     shipment_of = {r_idx: s for s, r_idx in enumerate(mapping.shipments)}
     routes = []
     try:
         for route in plan.routes:
             activities = []
             base = mapping.base_depot[route.vehicle]
+            starts = schedule_route(
+                problem, route.vehicle, route.visits, route.breaks
+            ).start
             for pos, idx in enumerate(route.visits):
                 if pos in route.breaks:
                     activities.append(pyvrp.Activity(kind.DEPOT, base))
                 visit = problem.visits[idx]
                 if idx in client_of:
-                    activities.append(pyvrp.Activity(kind.CLIENT, client_of[idx]))
+                    c = client_of[idx] + _window_copy(visit.windows, int(starts[pos]))
+                    activities.append(pyvrp.Activity(kind.CLIENT, c))
                 else:
                     s = shipment_of[visit.request]
                     step = kind.PICKUP if visit.kind == "pickup" else kind.DELIVERY
@@ -376,6 +404,15 @@ def _initial_solution(problem: RoutingProblem, mapping: _Mapping, plan: Plan) ->
     except (KeyError, IndexError, ValueError, RuntimeError) as exc:
         logger.warning("initial plan rejected by PyVRP (%s); solving from scratch", exc)
         return None
+
+
+def _window_copy(windows: tuple[tuple[int, int], ...], start: int) -> int:
+    """Index of the window a service starting at ``start`` falls in (the client
+    copy to use for it); the first one when none does."""
+    for w, (lo, hi) in enumerate(windows):
+        if lo <= start <= hi:
+            return w
+    return 0
 
 
 _PENALTY_HEADROOM = 10**18
@@ -426,7 +463,8 @@ def _modelled(problem: RoutingProblem, mapping: _Mapping) -> list[int]:
 class PyVrpSolver:
     """PyVRP's iterated local search.
 
-    Supports shipments or depot deliveries, one time window per visit, shift windows,
+    Supports shipments or depot deliveries, one time window per shipment visit and
+    several per depot delivery (mutually exclusive client groups), shift windows,
     maximum route duration, several capacity dimensions, heterogeneous fleets with
     several depots, allowed vehicles (through extra capacity dimensions) and optional
     requests with penalties.
@@ -457,8 +495,16 @@ class PyVrpSolver:
             and matrix properties PyVRP rejects (non-zero diagonal, negative entries).
         """
         missing = []
-        if problem.has_multiple_windows:
-            missing.append("several time windows per visit")
+        if any(
+            len(problem.visits[i].windows) > 1
+            for r in problem.requests
+            if r.pickup is not None
+            for i in (r.pickup, r.delivery)
+        ):
+            missing.append(
+                "several time windows at a visit of a pickup-and-delivery request "
+                "(PyVRP has no groups of shipments)"
+            )
         if any(not v.windows for v in problem.visits):
             missing.append("visits without a time window")
         matrices = (problem.distance, problem.transit)

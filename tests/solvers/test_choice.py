@@ -11,7 +11,7 @@ import pytest
 from logistics import solvers
 from logistics.checker import check_plan
 from logistics.exceptions import BackendUnavailableError, SolverError
-from logistics.plan import Plan, RoutePlan, evaluate
+from logistics.plan import Plan, RoutePlan, evaluate, schedule_route
 from logistics.problem import RoutingProblem
 from logistics.solvers import SolveParams, choose_backend, solve
 from logistics.solvers.ortools_solver import OrToolsSolver
@@ -44,10 +44,17 @@ def test_auto_picks_a_supporting_backend_and_returns_a_checked_plan() -> None:
     assert "auto" in plan.backend
 
 
-def test_auto_on_several_windows_per_visit_uses_ortools() -> None:
-    """Only OR-Tools handles several windows per visit, so ``auto`` uses it alone
-    (two OR-Tools searches when racing is allowed)."""
-    problem = _multi_window()
+def _multi_window_shipments() -> RoutingProblem:
+    base = _shipments()
+    visits = list(base.visits)
+    visits[1] = replace(visits[1], windows=((0, 100), (300, 10**6)))
+    return replace(base, visits=tuple(visits))
+
+
+def test_auto_on_several_windows_per_shipment_visit_uses_ortools() -> None:
+    """Only OR-Tools handles several windows at a pickup or delivery of a shipment
+    (PyVRP has no groups of shipments), so ``auto`` uses it alone."""
+    problem = _multi_window_shipments()
     assert choose_backend(problem).name == "ortools"
     plan = solve(problem, RACE)
     assert check_plan(problem, plan) == []
@@ -56,13 +63,46 @@ def test_auto_on_several_windows_per_visit_uses_ortools() -> None:
 
 
 def test_forced_pyvrp_names_backend_and_missing_feature() -> None:
-    """Forcing PyVRP on a several-window problem is refused with both names."""
+    """Forcing PyVRP on a shipment problem with several windows at a visit is
+    refused with both names."""
     pytest.importorskip("pyvrp")
     with pytest.raises(
         BackendUnavailableError,
-        match=r"backend 'pyvrp' .* not support several time windows per visit",
+        match=r"backend 'pyvrp' .* not support several time windows at a visit of "
+        r"a pickup-and-delivery request",
     ):
-        solve(_multi_window(), PARAMS, backend="pyvrp")
+        solve(_multi_window_shipments(), PARAMS, backend="pyvrp")
+
+
+def test_pyvrp_serves_a_depot_delivery_in_its_second_window() -> None:
+    """A depot delivery with several windows is a mutually exclusive client group in
+    PyVRP: a visit whose first window cannot be reached is served in its second."""
+    pytest.importorskip("pyvrp")
+    base = _single_window()
+    visits = list(base.visits)
+    # Visit 1 is at (3, 1): at least 3 time units from the depot, so its first
+    # window (0, 1) is out of reach and only the second one, from 50, is left.
+    visits[1] = replace(visits[1], windows=((0, 1), (50, 10**6)))
+    problem = replace(base, visits=tuple(visits))
+    assert choose_backend(problem).name == "pyvrp"
+    plan = solve(problem, PARAMS, backend="pyvrp")
+    assert check_plan(problem, plan) == []
+    assert plan.unserved == ()
+    route = next(r for r in plan.routes if 1 in r.visits)
+    schedule = schedule_route(problem, route.vehicle, route.visits, route.breaks)
+    assert schedule.start[route.visits.index(1)] >= 50
+
+
+def test_pyvrp_keeps_a_start_plan_in_its_windows() -> None:
+    """A start plan that serves a several-window visit in its second window is handed
+    to PyVRP as the client copy of that window; the result is never worse."""
+    pytest.importorskip("pyvrp")
+    problem = _multi_window()
+    start = solve(problem, PARAMS, backend="ortools")
+    assert check_plan(problem, start) == []
+    plan = solve(problem, replace(PARAMS, initial=start), backend="pyvrp")
+    assert check_plan(problem, plan) == []
+    assert evaluate(problem, plan) <= evaluate(problem, start)
 
 
 def test_auto_without_racing_prefers_pyvrp() -> None:
@@ -96,10 +136,7 @@ def test_shipments_with_a_start_race_it_against_a_search_from_scratch() -> None:
     """Where only OR-Tools applies (several windows per visit) and a start is given
     (the separate plan), one search continues from it and one starts from scratch,
     so a start that traps the search cannot decide alone."""
-    base = _shipments()
-    visits = list(base.visits)
-    visits[1] = replace(visits[1], windows=((0, 100), (300, 10**6)))
-    problem = replace(base, visits=tuple(visits))
+    problem = _multi_window_shipments()
     start = Plan(
         (RoutePlan(0, (0, 1, 2, 3)), RoutePlan(1, (4, 5))),
         (),
@@ -238,10 +275,13 @@ def _two_window_problem() -> RoutingProblem:
     return replace(base, visits=tuple(visits))
 
 
-def test_single_backend_with_a_start_also_searches_from_scratch() -> None:
-    """With several windows only OR-Tools applies; given a starting plan and a spare
+def test_single_backend_with_a_start_also_searches_from_scratch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With OR-Tools alone (PyVRP not installed), given a starting plan and a spare
     search, auto also searches from scratch (a start can trap a local search) and
     returns the better checked plan, saying what it raced."""
+    monkeypatch.setattr(solvers, "_AUTO_ORDER", ("ortools",))
     problem = _two_window_problem()
     start = Plan((RoutePlan(0, (0,)), RoutePlan(1, (1, 2))), ())
     plan = solve(problem, replace(RACE, initial=start))
@@ -252,8 +292,11 @@ def test_single_backend_with_a_start_also_searches_from_scratch() -> None:
     }
 
 
-def test_single_ortools_without_start_races_the_other_insertion() -> None:
+def test_single_ortools_without_start_races_the_other_insertion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Without a starting plan, the spare search uses the other insertion strategy."""
+    monkeypatch.setattr(solvers, "_AUTO_ORDER", ("ortools",))
     problem = _two_window_problem()
     plan = solve(problem, RACE)
     assert check_plan(problem, plan) == []

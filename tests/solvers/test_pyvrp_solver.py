@@ -205,16 +205,40 @@ def test_same_seed_and_solution_limit_give_same_plan() -> None:
     assert first.routes == second.routes
 
 
-def test_forcing_pyvrp_on_several_windows_per_visit_is_refused() -> None:
-    """PyVRP takes one window per client, so a two-window visit is refused by name."""
-    problem = grid_problem(POINTS, [1, 1], capacity=10, n_vehicles=1)
+def test_forcing_pyvrp_on_several_windows_at_a_shipment_visit_is_refused() -> None:
+    """PyVRP has no groups of shipments, so a two-window pickup or delivery of a
+    shipment is refused by name."""
+    problem = grid_problem(
+        POINTS, [1, 1], capacity=10, n_vehicles=1, pickups_from=[3, 4]
+    )
     visits = list(problem.visits)
-    visits[0] = replace(visits[0], windows=((0, 100), (300, 400)))
+    visits[1] = replace(visits[1], windows=((0, 100), (300, 400)))
     problem = replace(problem, visits=tuple(visits))
-    assert PyVrpSolver().unsupported(problem) == ["several time windows per visit"]
+    wanted = (
+        "several time windows at a visit of a pickup-and-delivery request "
+        "(PyVRP has no groups of shipments)"
+    )
+    assert PyVrpSolver().unsupported(problem) == [wanted]
     with pytest.raises(
-        BackendUnavailableError, match=r"'pyvrp'.*several time windows per visit"
+        BackendUnavailableError, match=r"'pyvrp'.*several time windows at a visit"
     ):
         choose_backend(problem, "pyvrp")
     with pytest.raises(BackendUnavailableError, match="several time windows"):
         PyVrpSolver().solve(problem, SolveParams(time_limit_s=1))
+
+
+def test_several_windows_of_optional_depot_deliveries() -> None:
+    """When the fleet cannot take every depot delivery, the requests become optional
+    client groups: at most one window of each is used, the rest is unserved, and
+    the plan is checked."""
+    problem = grid_problem(POINTS, [4, 3], capacity=5, n_vehicles=1)
+    visits = [
+        replace(v, windows=((0, 2), (20, 10**6))) if i == 0 else v
+        for i, v in enumerate(problem.visits)
+    ]
+    problem = replace(problem, visits=tuple(visits))
+    assert PyVrpSolver().unsupported(problem) == []
+    plan = PyVrpSolver().solve(problem, SolveParams(time_limit_s=1))
+    assert check_plan(problem, plan) == []
+    assert len(plan.unserved) == 1
+    assert sum(len(r.visits) for r in plan.routes) == 1
