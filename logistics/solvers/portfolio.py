@@ -37,11 +37,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .chain import Chain
+
 if TYPE_CHECKING:
     from ..problem import RoutingProblem
     from .base import SolveParams, Solver
 
-__all__ = ["Entry", "portfolio", "split_budget"]
+__all__ = ["CHAIN_SHARE", "Entry", "portfolio", "split_budget"]
+
+CHAIN_SHARE = 0.5
+"""Share of its search's budget PyVRP gets before OR-Tools continues from its plan
+(:class:`~.chain.Chain`)."""
 
 Entry = tuple[str, "Solver", "SolveParams"]
 """One search: label, backend, parameters."""
@@ -67,7 +73,12 @@ def portfolio(
     ortools = backends.get("ortools")
     pyvrp = backends.get("pyvrp")
     has_start = params.initial is not None and bool(params.initial.routes)
-    scratch_pyvrp: list[Entry] = [("pyvrp", pyvrp, single)] if pyvrp else []
+    scratch_pyvrp: list[Entry] = []
+    if pyvrp is not None:
+        first: Solver = pyvrp
+        if ortools is not None:
+            first = Chain(pyvrp, ortools, CHAIN_SHARE)
+        scratch_pyvrp = [(first.name, first, single)]
     lcci: list[Entry] = []
     warm: list[Entry] = []
     other: list[Entry] = []
