@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .files import comparison_dict, write_report
+from .files import check_writable, comparison_dict, write_files, write_report
 from .tables import comparison_table, summary_text
 
-__all__ = ["comparison_dict", "comparison_table", "summary_text", "write_report"]
+__all__ = [
+    "check_writable",
+    "comparison_dict",
+    "comparison_table",
+    "summary_text",
+    "write_files",
+    "write_report",
+]

@@ -41,10 +41,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._cache import temp_sibling
+from ..exceptions import OutputError
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..comparison import Comparison, StrategyResult
 
-__all__ = ["comparison_dict", "write_report"]
+__all__ = ["check_writable", "comparison_dict", "write_report"]
 
 
 def _num(value: float, digits: int) -> float | None:
@@ -178,7 +183,6 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         The files written.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = comparison_dict(comparison)
     route_cols = [
         "strategy",
@@ -225,19 +229,106 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         "routes.csv": _csv_text(route_rows, route_cols),
         "stops.csv": _csv_text(stop_rows, stop_cols),
     }
-    return _write_all(out, files)
+    return write_files(out, files)
 
 
-def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
+def check_writable(out_dir: str | Path, *, what: str = "output folder") -> Path:
+    """Check that files can be created in ``out_dir``, creating nothing there.
+
+    A temporary file is created and removed in ``out_dir`` or, when it does not
+    exist yet, in its nearest existing parent (where it would be created): the only
+    test that also holds for root, read-only mounts and ACLs.
+
+    Parameters
+    ----------
+    out_dir
+        The folder report files will be written to.
+    what
+        How messages name the folder (the command line says ``--out``).
+
+    Returns
+    -------
+    Path
+        ``out_dir`` as a path.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and why files cannot be written there.
+    """
+    out = Path(out_dir)
+    probe = out
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        msg = (
+            f"{what} {out}: {probe} is a file, not a folder; choose a folder "
+            "(it is created if missing)"
+        )
+        raise OutputError(msg)
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".logistics-probe.")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        msg = (
+            f"{what} {out}: cannot create files in {probe} "
+            f"({exc.strerror or exc}); choose a folder you can write to"
+        )
+        raise OutputError(msg) from None
+    return out
+
+
+def write_files(out_dir: str | Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write a set of files into ``out_dir``, all or none.
+
+    Text is encoded as UTF-8. Every file is first written in full (and fsynced) to
+    a hidden temporary sibling, created with the mode ``open()`` would give (0666
+    less the umask); only then are all renamed into place.
+
+    Parameters
+    ----------
+    out_dir
+        Folder (created if needed).
+    files
+        File name -> content.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order given.
+
+    Raises
+    ------
+    OutputError
+        When the folder or a file cannot be written (e.g. disk full); then no file
+        of the set was changed and no temporary file is left.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return _write_all(out, files)
+    except OutputError:
+        raise
+    except OSError as exc:
+        msg = (
+            f"cannot write the report files in {out} ({exc.strerror or exc}); "
+            "nothing was written"
+        )
+        raise OutputError(msg) from None
+
+
+def _write_all(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Write every file to a temporary sibling, then rename them all (see
     :func:`write_report`); return the final paths."""
     temps: list[tuple[Path, Path]] = []
     try:
-        for name, text in files.items():
-            fd, tmp_name = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            temps.append((Path(tmp_name), out / name))
+        for name, content in files.items():
+            fd, tmp = temp_sibling(out / name)
+            temps.append((tmp, out / name))
+            data = content.encode("utf-8") if isinstance(content, str) else content
             with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         # Only now touch the visible files: a failure above leaves the old set.

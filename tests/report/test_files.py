@@ -110,3 +110,81 @@ def test_interrupt_while_writing_leaves_the_folder_as_it_was(
         files._write_all(out, texts)
     assert [p.name for p in out.iterdir()] == ["report.json"]
     assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_files_get_the_mode_the_umask_gives(tmp_path, umask) -> None:
+    """Written files are 0666 less the umask, as open() would make them (not the
+    0600 of temporary files), and no temporary file is left."""
+    from logistics.report import write_files
+
+    previous = os.umask(umask)
+    try:
+        written = write_files(tmp_path / "out", {"a.csv": "x\n", "b.png": b"\x89PNG"})
+    finally:
+        os.umask(previous)
+    assert [p.name for p in written] == ["a.csv", "b.png"]
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "out" / "b.png").read_bytes() == b"\x89PNG"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "b.png"]
+
+
+def test_check_writable_refuses_a_file_in_the_path_and_creates_nothing(
+    tmp_path,
+) -> None:
+    """A folder under a regular file cannot be created: the error names both; a
+    missing folder under a writable one passes without being created."""
+    from logistics.exceptions import OutputError
+    from logistics.report import check_writable
+
+    blocker = tmp_path / "report.json"
+    blocker.write_text("{}", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"report\.json is a file, not a folder"):
+        check_writable(blocker / "out", what="--out")
+    with pytest.raises(OutputError, match=r"^output folder .*is a file"):
+        check_writable(blocker)
+    assert check_writable(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_check_writable_refuses_a_read_only_folder(tmp_path) -> None:
+    """A folder where no file can be created (here /proc, read-only even for root)
+    is refused with the system's reason."""
+    from logistics.exceptions import OutputError
+    from logistics.report import check_writable
+
+    with pytest.raises(OutputError, match=r"cannot create files in /proc/sys \("):
+        check_writable("/proc/sys/out")
+
+
+def test_disk_full_while_writing_changes_no_file(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC on the second file: an OutputError naming the folder and the reason,
+    the old file kept, no new file, no temporary file."""
+    import errno
+
+    from logistics.exceptions import OutputError
+    from logistics.report import files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("old", encoding="utf-8")
+    real_fsync = os.fsync
+    calls = []
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", full_disk)
+    texts = {"report.json": "new", "routes.csv": "a\n", "stops.csv": "b\n"}
+    with pytest.raises(OutputError, match="No space left on device") as exc:
+        files.write_files(out, texts)
+    assert str(out) in str(exc.value)
+    assert "nothing was written" in str(exc.value)
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
