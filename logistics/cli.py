@@ -315,12 +315,13 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
 def _print_results(comparison: Comparison, written: list[Path], total_s: float) -> None:
     """Print the comparison, the per-producer tables, and what was written."""
     from .report import comparison_table
-    from .report.tables import producer_table
+    from .report.tables import driving_table, producer_table
 
     out = _console()
     out.print(comparison_table(comparison))
     for name, saving in comparison.savings.items():
         out.print(producer_table(comparison, name))
+        out.print(driving_table(comparison, name))
         if saving.co2e_from_fewer_km_kg is not None:
             out.print(
                 f"CO2e saved by {name}: {saving.co2e_kg:.1f} kg, of which "

@@ -24,12 +24,10 @@ def test_report_files_have_documented_keys(
     )
     result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
-    assert sorted(f.name for f in files) == ["report.json", "routes.csv", "stops.csv"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "report.json",
-        "routes.csv",
-        "stops.csv",
-    ]  # no temporary file left behind
+    expected = ["report.json", "route_sheets.csv", "routes.csv", "stops.csv"]
+    assert sorted(f.name for f in files) == expected
+    # no temporary file left behind
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == expected
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["scenario"] == three_farms.name
     assert set(data["network"]) >= {"source", "nodes", "edges"}
@@ -188,3 +186,54 @@ def test_disk_full_while_writing_changes_no_file(
     assert "nothing was written" in str(exc.value)
     assert [p.name for p in out.iterdir()] == ["report.json"]
     assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+def test_csv_files_carry_names_coordinates_and_clock_times(tmp_path, two_trips) -> None:
+    """routes.csv and stops.csv put names, coordinates and HH:MM times beside the ids
+    and seconds; route_sheets.csv has the documented columns; report.json lists who
+    drives per strategy."""
+    import re
+
+    from logistics.report.files import ROUTE_COLUMNS, STOP_COLUMNS
+    from logistics.report.sheets import SHEET_COLUMNS
+
+    out = tmp_path / "out"
+    write_report(two_trips, out)
+
+    def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
+        with (out / name).open(encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            return list(reader.fieldnames or []), list(reader)
+
+    hhmm = re.compile(r"^\d{2}:\d{2}$")
+    columns, stops = read("stops.csv")
+    assert columns == STOP_COLUMNS
+    sites = {
+        **{p.id: p for p in two_trips.scenario.producers},
+        **{d.id: d for d in two_trips.scenario.delivery_points},
+    }
+    for row in stops:
+        site = sites[row["site"]]
+        assert row["site_name"] == (site.name or site.id)
+        assert float(row["lat"]) == site.lat
+        assert float(row["lon"]) == site.lon
+        for clock, seconds in (("arrival", "arrival_s"), ("departure", "departure_s")):
+            assert hhmm.match(row[clock])
+            minutes = round(float(row[seconds]) / 60)
+            assert row[clock] == f"{minutes // 60:02d}:{minutes % 60:02d}"
+    d1 = [r for r in stops if r["site"] == "d1"]
+    assert {r["address"] for r in d1} == {"12 rue Saint-Aspais, 77000 Melun"}
+    columns, routes = read("routes.csv")
+    assert columns == ROUTE_COLUMNS
+    p1 = [r for r in routes if r["owner"] == "p1"]
+    assert {r["owner_name"] for r in p1} == {"Ferme des Balzanes"}
+    assert all(hhmm.match(r["leaves"]) and hhmm.match(r["back"]) for r in routes)
+    columns, _ = read("route_sheets.csv")
+    assert columns == SHEET_COLUMNS
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for name in two_trips.strategies:
+        driving = data["strategies"][name]["producer_driving"]
+        assert [d["producer"] for d in driving] == ["p0", "p1", "p2"]
+        assert sum(d["duration_h"] for d in driving) == pytest.approx(
+            data["strategies"][name]["duration_h"], abs=0.01
+        )
