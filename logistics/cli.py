@@ -65,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
     run.add_argument("scenario", type=Path, help="Scenario YAML file.")
     run.add_argument(
-        "--out", type=Path, help="Write report.json, routes.csv, stops.csv here."
+        "--out",
+        type=Path,
+        help=(
+            "Write report.html, report.json, routes.csv, stops.csv and "
+            "route_sheets.csv here (checked writable before solving)."
+        ),
     )
     run.add_argument(
         "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP

@@ -20,14 +20,22 @@ from .conftest import tiny_raw
 
 
 def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
-    """`logistics run` prints the table and writes the three report files."""
+    """`logistics run` prints the tables (who drives too) and writes the report
+    files, report.html and the route sheets among them."""
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
     out = capsys.readouterr().out
     assert "separate vs pooled" in out
     assert "Saved by pooled" in out
-    assert (tmp_path / "out" / "report.json").is_file()
+    assert "Who drives, separate → pooled" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "report.html",
+        "report.json",
+        "route_sheets.csv",
+        "routes.csv",
+        "stops.csv",
+    ]
 
 
 def test_strategies_flag_selects_what_runs(tmp_path, capsys) -> None:

@@ -1,7 +1,7 @@
-"""``report.json``, ``routes.csv``, ``stops.csv`` and ``route_sheets.csv``, written
-all or none (see :func:`write_report`; the CSV columns are listed in
-:data:`ROUTE_COLUMNS`, :data:`STOP_COLUMNS` and
-:data:`~logistics.report.sheets.SHEET_COLUMNS`).
+"""``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
+``report.html`` (plus ``map.html`` and figures when given), written all or none
+(see :func:`write_report`; the CSV columns are listed in :data:`ROUTE_COLUMNS`,
+:data:`STOP_COLUMNS` and :data:`~logistics.report.sheets.SHEET_COLUMNS`).
 
 ``report.json`` keys
 --------------------
@@ -332,32 +332,49 @@ def _sheets_csv(comparison: Comparison) -> str:
     return _csv_text(rows, SHEET_COLUMNS)
 
 
-def report_files(comparison: Comparison) -> dict[str, str]:
+def report_files(
+    comparison: Comparison,
+    *,
+    map_html: str | None = None,
+    figures: Mapping[str, bytes] | None = None,
+) -> dict[str, str | bytes]:
     """Return the report files' contents by file name (see :func:`write_report`)."""
+    from .html import render_html
+
     data = comparison_dict(comparison)
-    return {
+    files: dict[str, str | bytes] = {
         "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "routes.csv": _csv_text(_route_rows(comparison), ROUTE_COLUMNS),
         "stops.csv": _csv_text(_stop_rows(comparison), STOP_COLUMNS),
         "route_sheets.csv": _sheets_csv(comparison),
+        "report.html": render_html(comparison, map_html=map_html, figures=figures),
     }
+    if map_html is not None:
+        files["map.html"] = map_html
+    for name, png in sorted((figures or {}).items()):
+        if name in files or "/" in name or name.startswith("."):
+            msg = f"figure file name {name!r} clashes with a report file or a folder"
+            raise ValueError(msg)
+        files[name] = png
+    return files
 
 
 def write_report(
     comparison: Comparison,
     out_dir: str | Path,
     *,
-    extra_files: Mapping[str, str | bytes] | None = None,
+    map_html: str | None = None,
+    figures: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
     """Write the report files into ``out_dir``, all or none.
 
-    ``report.json``, ``routes.csv``, ``stops.csv`` and ``route_sheets.csv``, then
-    ``extra_files``. Every file is first written in full to a hidden temporary file
-    in ``out_dir``, then all are renamed into place, so a reader never sees a
-    half-written file. An error or interrupt while the temporary files are written
-    removes them and leaves ``out_dir`` as it was; the renames take microseconds
-    (the command line holds Ctrl-C back until they are done, so it writes every
-    file or none).
+    ``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
+    ``report.html``; ``map.html`` when ``map_html`` is given, and each figure.
+    Every file is first written in full to a hidden temporary file in ``out_dir``,
+    then all are renamed into place, so a reader never sees a half-written file.
+    An error or interrupt while the temporary files are written removes them and
+    leaves ``out_dir`` as it was; the renames take microseconds (the command line
+    holds Ctrl-C back until they are done, so it writes every file or none).
 
     Parameters
     ----------
@@ -365,9 +382,12 @@ def write_report(
         A checked comparison.
     out_dir
         Output folder (created if needed).
-    extra_files
-        More files written in the same all-or-none set (file name -> text or
-        bytes), e.g. a map or figures.
+    map_html
+        The interactive map page: written as ``map.html`` and embedded in
+        ``report.html``.
+    figures
+        PNG images by file name: written beside the report and embedded in
+        ``report.html``.
 
     Returns
     -------
@@ -379,8 +399,7 @@ def write_report(
     OutputError
         When the files cannot be written (nothing was changed then).
     """
-    files: dict[str, str | bytes] = {**report_files(comparison)}
-    files.update(extra_files or {})
+    files = report_files(comparison, map_html=map_html, figures=figures)
     return write_files(out_dir, files)
 
 

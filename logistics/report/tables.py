@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ..comparison import Comparison
 
 __all__ = [
+    "comparison_headers",
     "comparison_rows",
     "comparison_table",
     "driving_table",
@@ -83,8 +84,8 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, ...]]:
     return rows
 
 
-def _headers(comparison: Comparison) -> list[str]:
-    """Column titles: indicator, each strategy, each saving."""
+def comparison_headers(comparison: Comparison) -> list[str]:
+    """Return the column titles: indicator, each strategy, each saving."""
     return [
         "Indicator",
         *(n.capitalize() for n in comparison.strategies),
@@ -193,7 +194,7 @@ def comparison_table(comparison: Comparison) -> Table:
         + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
         + f". Objective: {_objective_label(comparison)}.",
     )
-    headers = _headers(comparison)
+    headers = comparison_headers(comparison)
     n_values = len(comparison.strategies)
     for i, header in enumerate(headers):
         if i == 0:
@@ -213,7 +214,7 @@ def comparison_table(comparison: Comparison) -> Table:
 def summary_text(comparison: Comparison) -> str:
     """Return a plain-text version of the comparison table."""
     rows = [
-        tuple(_headers(comparison)),
+        tuple(comparison_headers(comparison)),
         *comparison_rows(comparison),
         *indicator_rows(comparison),
     ]

@@ -24,7 +24,13 @@ def test_report_files_have_documented_keys(
     )
     result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
-    expected = ["report.json", "route_sheets.csv", "routes.csv", "stops.csv"]
+    expected = [
+        "report.html",
+        "report.json",
+        "route_sheets.csv",
+        "routes.csv",
+        "stops.csv",
+    ]
     assert sorted(f.name for f in files) == expected
     # no temporary file left behind
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == expected
