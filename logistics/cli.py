@@ -334,13 +334,16 @@ def _print_results(comparison: Comparison, written: list[Path], total_s: float) 
                 f"{saving.co2e_from_intensity_kg:.1f} kg from lower kg CO2e per km "
                 "(load factor, vehicle mix)."
             )
+    names = {p.id: p.name or p.id for p in comparison.scenario.producers}
     for label, result in comparison.results.items():
         for u in result.solution.unserved:
             out.print(
-                f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
+                f"{label}: order {u.order} ({names[u.producer]}) unserved: {u.reason}",
+                style="yellow",
+                markup=False,
             )
     if written:
-        out.print("Wrote " + ", ".join(str(f) for f in written))
+        out.print("Wrote " + ", ".join(str(f) for f in written), markup=False)
     out.print(
         f"Total time {total_s:.1f} s (solving and checking "
         f"{comparison.wall_time_s:.1f} s)."
