@@ -278,7 +278,8 @@ class _Interrupts:
 
 def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from .comparison import DEFAULT_STRATEGIES, compare
-    from .report import check_writable, write_report
+    from .report import check_writable, write_files
+    from .report.files import report_files
     from .scenario import load_scenario
     from .travel import build_travel
 
@@ -311,8 +312,10 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
         )
     # Files first: a reader of stdout that stops early (| head) cannot lose them.
     if args.out is not None:
+        # Rendered outside the held block, so Ctrl-C stays prompt until the writes.
+        files = report_files(comparison)
         with interrupts.held():
-            interrupts.written = write_report(comparison, args.out)
+            interrupts.written = write_files(args.out, files)
     _print_results(comparison, interrupts.written, time.perf_counter() - t0)
     return 0
 
