@@ -32,10 +32,10 @@ __all__ = [
     "sites",
 ]
 
-Action = Literal["leave", "load", "unload", "back"]
+Action = Literal["start", "load", "unload", "back"]
 
 _ACTION_LABELS = {
-    "leave": "Leave base",
+    "start": "Start at base",
     "load": "Load",
     "unload": "Unload",
     "back": "Back at base",
@@ -89,9 +89,9 @@ class Parcel:
 
 @dataclass(frozen=True)
 class SheetStop:
-    """A stop of a trip: leaving or coming back to base, or loading or unloading.
+    """A stop of a trip: starting from or coming back to base, loading or unloading.
 
-    ``arrival_s`` and ``departure_s`` are seconds after midnight (``leave`` has
+    ``arrival_s`` and ``departure_s`` are seconds after midnight (``start`` has
     only a departure, ``back`` only an arrival: the other equals it); the load is
     what is on board when the vehicle drives off.
     """
@@ -300,7 +300,7 @@ def _sheet_stops(
     first, last = stops[0], stops[-1]
     result = [
         SheetStop(
-            "leave",
+            "start",
             known[first.site],
             first.departure_s,
             first.departure_s,
@@ -332,10 +332,12 @@ def _sheet_stops(
 def sheet_rows(sheets: tuple[VehicleSheet, ...]) -> list[dict[str, Any]]:
     """Flatten route sheets into rows for ``route_sheets.csv``.
 
-    One row per order loaded or unloaded, one per departure from and return to
-    base, and a total row per trip (``action`` ``trip total``) and per vehicle
-    (``vehicle total``). Columns: ``strategy``, ``vehicle``, ``vehicle_type``,
-    ``driver_of`` (owner's name), ``trip``, ``stop`` (number in the trip),
+    One row per order loaded or unloaded (``action`` ``load``, ``unload``), one
+    per start from and return to base (``start``, ``back``), and a total row per
+    trip (``trip total``: ``departure`` and ``arrival`` are when it leaves and is
+    back) and per vehicle (``vehicle total``). Columns: ``strategy``, ``vehicle``,
+    ``vehicle_type``, ``belongs_to`` (owner's name), ``trip``, ``stop`` (number in
+    the trip),
     ``arrival`` and ``departure`` (``HH:MM``), ``action``, ``site``, ``site_name``,
     ``address``, ``lat``, ``lon``, ``order``, ``producer``, ``kg``, ``crates``,
     ``chilled`` (yes/no), ``load_kg`` and ``load_crates`` (on board when leaving).
@@ -346,14 +348,14 @@ def sheet_rows(sheets: tuple[VehicleSheet, ...]) -> list[dict[str, Any]]:
             "strategy": sheet.strategy,
             "vehicle": sheet.vehicle,
             "vehicle_type": sheet.vehicle_type,
-            "driver_of": sheet.owner_name,
+            "belongs_to": sheet.owner_name,
         }
         for trip in sheet.trips:
             for number, stop in enumerate(trip.stops):
                 place = {
                     "trip": trip.number,
                     "stop": number,
-                    "arrival": stop.arrival if stop.action != "leave" else "",
+                    "arrival": stop.arrival if stop.action != "start" else "",
                     "departure": stop.departure if stop.action != "back" else "",
                     "action": stop.action,
                     "site": stop.site.id,
@@ -396,7 +398,7 @@ SHEET_COLUMNS = [
     "strategy",
     "vehicle",
     "vehicle_type",
-    "driver_of",
+    "belongs_to",
     "trip",
     "stop",
     "arrival",

@@ -69,7 +69,7 @@ def test_separate_sheet_has_two_trips_with_clock_times_in_order(two_trips) -> No
     first, second = sheet.trips
     assert second.depart_s >= first.return_s
     for trip in sheet.trips:
-        assert trip.stops[0].action == "leave"
+        assert trip.stops[0].action == "start"
         assert trip.stops[-1].action == "back"
         assert trip.stops[0].site.id == trip.stops[-1].site.id == "p1"
         times = [t for s in trip.stops for t in (s.arrival_s, s.departure_s)]
