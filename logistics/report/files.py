@@ -42,6 +42,7 @@ deliver).
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -483,10 +484,16 @@ def write_files(out_dir: str | Path, files: Mapping[str, str | bytes]) -> list[P
         raise
     except OSError as exc:
         msg = (
-            f"cannot write the report files in {out} ({exc.strerror or exc}); "
+            f"cannot write the report files in {out} ({_reason(exc)}); "
             "nothing was written"
         )
         raise OutputError(msg) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The system's reason, with the file it concerns when known."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
 def _write_all(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
@@ -502,6 +509,12 @@ def _write_all(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        # A folder in the way would fail its rename after others were done.
+        for _, final in temps:
+            if final.is_dir():
+                raise IsADirectoryError(
+                    errno.EISDIR, "a folder has its name", str(final)
+                )
         # Only now touch the visible files: a failure above leaves the old set.
         for tmp, final in temps:
             os.replace(tmp, final)

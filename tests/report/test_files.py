@@ -243,3 +243,19 @@ def test_csv_files_carry_names_coordinates_and_clock_times(tmp_path, two_trips) 
         assert sum(d["duration_h"] for d in driving) == pytest.approx(
             data["strategies"][name]["duration_h"], abs=0.01
         )
+
+
+def test_a_folder_named_like_a_report_file_changes_nothing(tmp_path) -> None:
+    """A folder where the last file should go: refused before any rename, so the
+    earlier files keep their old content, and the message names the folder."""
+    from logistics.exceptions import OutputError
+    from logistics.report import write_files
+
+    out = tmp_path / "out"
+    (out / "stops.csv").mkdir(parents=True)
+    (out / "report.json").write_text("old", encoding="utf-8")
+    texts = {"report.json": "new", "routes.csv": "a\n", "stops.csv": "b\n"}
+    with pytest.raises(OutputError, match=r"a folder has its name.*stops\.csv"):
+        write_files(out, texts)
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "stops.csv"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
