@@ -112,6 +112,42 @@ def save_npz(path: Path, /, **arrays: Any) -> None:
     _atomic_write(Path(path), lambda handle: np.savez(handle, **arrays))
 
 
+def process_umask() -> int:
+    """Return the process umask without changing it for longer than a moment.
+
+    Read from ``/proc/self/status`` where it exists (Linux 4.7+), which touches
+    nothing; otherwise set and restore it, the only portable way.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_sibling(path: Path) -> tuple[int, Path]:
+    """Create a hidden temporary file beside ``path``; return its descriptor and path.
+
+    :func:`tempfile.mkstemp` creates files readable by their owner only (0600); the
+    mode is widened to what ``open()`` would give (0666 less the umask), so a renamed
+    report or scenario is readable by whoever the user's umask lets read it.
+    """
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+            os.fchmod(fd, 0o666 & ~process_umask())
+    except BaseException:
+        os.close(fd)
+        Path(name).unlink(missing_ok=True)
+        raise
+    return fd, Path(name)
+
+
 def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Run ``write`` on a temporary sibling of ``path``, fsync it, then rename it.
 
@@ -119,9 +155,7 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
     system.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    fd, tmp_name = temp_sibling(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)

@@ -8,9 +8,11 @@ Ctrl-C stops ``run`` within about a second, whatever is running: the worker proc
 of its pools are terminated at once, an OR-Tools search stops at its next limit check
 (:class:`~logistics.solvers.interrupt.InterruptWatch`), a PyVRP search at its next
 iteration. The command then prints ``logistics: interrupted; nothing was written``
-and exits with status 130. The report files are written last, all or none: an
-interrupt while they are written is held back until they are complete (the message
-then names them).
+and exits with status 130. The report files are written all or none, before the
+tables are printed: an interrupt while they are written is held back until they are
+complete (the message then names them), and a reader of stdout that stops early
+(``logistics run ... | head -1``) cannot lose them (the command then exits with
+status 0). ``--out`` is checked writable before any solving.
 """
 
 from __future__ import annotations
@@ -18,19 +20,27 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .exceptions import LogisticsError, ScenarioError
 from .scenario import Scenario, SolverSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .comparison import Comparison
 
 __all__ = ["main"]
 
@@ -55,7 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
     run.add_argument("scenario", type=Path, help="Scenario YAML file.")
     run.add_argument(
-        "--out", type=Path, help="Write report.json, routes.csv, stops.csv here."
+        "--out",
+        type=Path,
+        help=(
+            "Write report.html, report.json, routes.csv, stops.csv and "
+            "route_sheets.csv here (checked writable before solving)."
+        ),
     )
     run.add_argument(
         "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
@@ -262,16 +277,17 @@ class _Interrupts:
 
 
 def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
-    from rich.console import Console
-
     from .comparison import DEFAULT_STRATEGIES, compare
-    from .report import comparison_table, write_report
-    from .report.tables import producer_table
+    from .report import check_writable, write_files
+    from .report.files import report_files
     from .scenario import load_scenario
     from .travel import build_travel
 
-    console = Console(stderr=True, quiet=args.quiet)
-    out = Console()
+    t0 = time.perf_counter()
+    # log_path=False: progress lines without the source-code column (cli.py:92).
+    console = _console(stderr=True, quiet=args.quiet, log_path=False)
+    if args.out is not None:
+        check_writable(args.out, what="--out")  # before any solving
     scenario = load_scenario(args.scenario)
     scenario = _with_solver_overrides(scenario, args)
     with console.status("starting", spinner="dots") as status:
@@ -294,9 +310,26 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             progress=progress,
             use_cache=not args.no_cache,
         )
+    # Files first: a reader of stdout that stops early (| head) cannot lose them.
+    if args.out is not None:
+        # Rendered outside the held block, so Ctrl-C stays prompt until the writes.
+        files = report_files(comparison)
+        with interrupts.held():
+            interrupts.written = write_files(args.out, files)
+    _print_results(comparison, interrupts.written, time.perf_counter() - t0)
+    return 0
+
+
+def _print_results(comparison: Comparison, written: list[Path], total_s: float) -> None:
+    """Print the comparison, the per-producer tables, and what was written."""
+    from .report import comparison_table
+    from .report.tables import driving_table, producer_table
+
+    out = _console()
     out.print(comparison_table(comparison))
     for name, saving in comparison.savings.items():
         out.print(producer_table(comparison, name))
+        out.print(driving_table(comparison, name))
         if saving.co2e_from_fewer_km_kg is not None:
             out.print(
                 f"CO2e saved by {name}: {saving.co2e_kg:.1f} kg, of which "
@@ -304,16 +337,48 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
                 f"{saving.co2e_from_intensity_kg:.1f} kg from lower kg CO2e per km "
                 "(load factor, vehicle mix)."
             )
+    names = {p.id: p.name or p.id for p in comparison.scenario.producers}
     for label, result in comparison.results.items():
         for u in result.solution.unserved:
             out.print(
-                f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
+                f"{label}: order {u.order} ({names[u.producer]}) unserved: {u.reason}",
+                style="yellow",
+                markup=False,
             )
-    if args.out is not None:
-        with interrupts.held():
-            interrupts.written = write_report(comparison, args.out)
-        out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
-    return 0
+    if written:
+        out.print("Wrote " + ", ".join(str(f) for f in written), markup=False)
+    out.print(
+        f"Total time {total_s:.1f} s (solving and checking "
+        f"{comparison.wall_time_s:.1f} s)."
+    )
+
+
+def _console(**options: Any) -> Console:
+    """Return a rich console that goes quiet when its reader has gone.
+
+    Rich's own reaction to a closed pipe is to exit with status 1 (and to silence
+    stdout even for a stderr console); here the run carries on, writes its files
+    and exits cleanly.
+    """
+    from rich.console import Console
+
+    class _PipeSafeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            _silence(self.file)
+
+    return _PipeSafeConsole(**options)
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point a closed stream's descriptor at /dev/null so later writes and the
+    interpreter's final flush succeed instead of raising BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file (e.g. captured by a test): nothing to flush at exit
 
 
 def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
@@ -383,3 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         # generate writes its one file atomically: nothing is written either.
         print(interrupts.message(), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # stdout was closed by its reader (logistics run ... | head -1). Report files
+        # are written before anything is printed, so nothing is lost: exit cleanly,
+        # after pointing stdout at /dev/null for the interpreter's final flush.
+        _silence(sys.stdout)
+        return 0

@@ -46,6 +46,18 @@ class SnappingError(NetworkError):
     """A site lies too far from the road network to be reached by it."""
 
 
+class OutputError(LogisticsError, OSError):
+    """Report files cannot be written where asked (folder not writable, disk full).
+
+    The message names the folder and the reason, and says whether anything was
+    written (report files are written all or none).
+    """
+
+    def __str__(self) -> str:
+        # OSError formats (errno, strerror) pairs; show the message as written.
+        return str(self.args[0]) if self.args else ""
+
+
 class SolverError(LogisticsError, RuntimeError):
     """A solver backend failed or returned nothing usable."""
 

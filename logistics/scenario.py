@@ -204,6 +204,11 @@ class Producer(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
+    address: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Postal address, shown on route sheets (not used for routing).",
+    )
     lat: Latitude
     lon: Longitude
     available: Window = Field(
@@ -262,6 +267,11 @@ class DeliveryPoint(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
+    address: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Postal address, shown on route sheets (not used for routing).",
+    )
     kind: DeliveryKind
     lat: Latitude
     lon: Longitude
@@ -327,6 +337,11 @@ class Hub(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
+    address: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Postal address, shown on route sheets (not used for routing).",
+    )
     lat: Latitude
     lon: Longitude
     opening: Window = FULL_DAY

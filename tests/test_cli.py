@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,14 +20,22 @@ from .conftest import tiny_raw
 
 
 def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
-    """`logistics run` prints the table and writes the three report files."""
+    """`logistics run` prints the tables (who drives too) and writes the report
+    files, report.html and the route sheets among them."""
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
     out = capsys.readouterr().out
     assert "separate vs pooled" in out
     assert "Saved by pooled" in out
-    assert (tmp_path / "out" / "report.json").is_file()
+    assert "Who drives, separate → pooled" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "report.html",
+        "report.json",
+        "route_sheets.csv",
+        "routes.csv",
+        "stops.csv",
+    ]
 
 
 def test_strategies_flag_selects_what_runs(tmp_path, capsys) -> None:
@@ -149,3 +158,96 @@ def test_ctrl_c_stops_within_2_s_and_writes_nothing(tmp_path, workers) -> None:
     assert "logistics: interrupted; nothing was written" in err
     assert "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_unwritable_out_is_refused_before_any_solving(tmp_path, capsys) -> None:
+    """--out under a regular file: exit 2 at once (not after a 30 s search) with one
+    line naming the flag, the folder and the rule, and no traceback."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    blocker = tmp_path / "taken"
+    blocker.write_text("", encoding="utf-8")
+    started = time.perf_counter()
+    status = main(
+        ["run", str(path), "-q", "--time-limit", "30", "--out", str(blocker / "out")]
+    )
+    assert status == 2
+    assert time.perf_counter() - started < 5
+    err = capsys.readouterr().err
+    assert err.startswith(f"logistics: error: --out {blocker / 'out'}: ")
+    assert "is a file, not a folder" in err
+    assert "Traceback" not in err
+
+
+def test_full_disk_exits_2_and_changes_no_file(
+    tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No space left while the report files are written: exit 2, a message naming
+    the folder and saying nothing was written, and the folder as it was."""
+    import errno
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("old", encoding="utf-8")
+    real_fsync = os.fsync
+
+    def full_in_out(fd: int) -> None:
+        # Only the report files' disk is full (caches elsewhere still write).
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_in_out)
+    assert main(["run", str(path), "-q", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write the report files in {out} (No space left" in err
+    assert "nothing was written" in err
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stdout-and-stderr"])
+def test_closed_pipe_keeps_the_files_and_exits_0(tmp_path, closed) -> None:
+    """stdout (and with 2>&1 the progress log too) read by nobody, as after
+    `| head -1`: the run still writes every report file, exits 0, no traceback."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "LOGISTICS_CACHE_DIR": str(tmp_path / "cache")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    err_file = tmp_path / "stderr.txt"
+    with err_file.open("w") as err:
+        proc = subprocess.run(
+            [sys.executable, "-m", "logistics", "run", str(path), "--out", str(out)],
+            stdout=write_end,
+            stderr=write_end if closed == "stdout-and-stderr" else err,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    os.close(write_end)
+    assert proc.returncode == 0
+    assert "Traceback" not in err_file.read_text()
+    assert (out / "report.json").is_file()
+    assert (out / "stops.csv").is_file()
+
+
+def test_terminal_shows_total_time_and_no_source_column(tmp_path) -> None:
+    """Progress lines carry no `cli.py:NN` column; the end prints the total time."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    env = {**os.environ, "LOGISTICS_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "logistics", "run", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert "separate: each producer" in proc.stderr
+    assert ".py:" not in proc.stderr
+    assert re.search(r"Total time \d+\.\d s", proc.stdout)

@@ -391,6 +391,21 @@ def test_atomic_write_text_replaces_the_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["note.txt"]
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_atomic_write_follows_the_umask(tmp_path: Path, umask: int) -> None:
+    """Atomically written files (generated scenarios, caches) get 0666 less the
+    umask, as open() gives, not the 0600 of a temporary file; the umask is kept."""
+    import os
+
+    previous = os.umask(umask)
+    try:
+        _cache.atomic_write_text(tmp_path / "scenario.yaml", "name: x\n")
+        assert _cache.process_umask() == umask
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "scenario.yaml").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 # -- timing (reported, not asserted) -------------------------------------------------
 
 

@@ -159,3 +159,16 @@ def test_parse_scenario_rejects_geodesic_without_file_only_when_needed() -> None
     raw["network"] = {"source": "osm_file"}
     with pytest.raises(ScenarioError, match="needs osm_file"):
         parse_scenario(raw)
+
+
+def test_address_is_optional_text_for_sites() -> None:
+    """Producers, delivery points and hubs may carry a postal address (none by
+    default); an address beyond 300 characters is refused naming the field."""
+    raw = tiny_raw()
+    raw["delivery_points"][0]["address"] = "12 rue Saint-Aspais, 77000 Melun"
+    scenario = parse_scenario(raw)
+    assert scenario.delivery_points[0].address == "12 rue Saint-Aspais, 77000 Melun"
+    assert scenario.producers[0].address is None
+    raw["producers"][0]["address"] = "x" * 301
+    with pytest.raises(ScenarioError, match=r"producers\[0\]\.address \(id 'p0'\)"):
+        parse_scenario(raw)

@@ -1,4 +1,7 @@
-"""``report.json``, ``routes.csv`` and ``stops.csv``, written atomically.
+"""``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
+``report.html`` (plus ``map.html`` and figures when given), written all or none
+(see :func:`write_report`; the CSV columns are listed in :data:`ROUTE_COLUMNS`,
+:data:`STOP_COLUMNS` and :data:`~logistics.report.sheets.SHEET_COLUMNS`).
 
 ``report.json`` keys
 --------------------
@@ -27,11 +30,19 @@ Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indic
 ``tonne_km_sfd``, g CO2e and EUR per kg delivered) and ``producer_savings.<name>``
 (per producer: ``orders_baseline``, ``orders``, ``cost_baseline_eur``, ``cost_eur``,
 ``cost_saving_eur``, ``co2e_baseline_kg``, ``co2e_kg``, ``co2e_saving_kg``).
+
+Who drives (:mod:`logistics.report.driving`): ``strategies.<name>.producer_driving``,
+one entry per producer (then one with ``producer`` null for the collective's own
+vehicles, when used) with ``producer``, ``name``, ``vehicles``, ``trips``,
+``duration_h`` (paid time out), ``driving_h`` (at the wheel), ``distance_km``,
+``orders_carried`` and ``orders_for_others`` (other producers' orders its vehicles
+deliver).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -41,10 +52,27 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from ..comparison import Comparison, StrategyResult
+from .._cache import temp_sibling
+from ..exceptions import OutputError
+from ..scenario import format_time_of_day
+from .driving import producer_driving
+from .sheets import SHEET_COLUMNS, driving_s, route_sheets, sheet_rows, sites
 
-__all__ = ["comparison_dict", "write_report"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ..comparison import Comparison, StrategyResult
+    from ..scenario import Scenario
+
+__all__ = [
+    "ROUTE_COLUMNS",
+    "STOP_COLUMNS",
+    "check_writable",
+    "comparison_dict",
+    "report_files",
+    "write_files",
+    "write_report",
+]
 
 
 def _num(value: float, digits: int) -> float | None:
@@ -52,7 +80,7 @@ def _num(value: float, digits: int) -> float | None:
     return None if math.isnan(value) else round(value, digits)
 
 
-def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
+def _strategy_dict(scenario: Scenario, result: StrategyResult) -> dict[str, Any]:
     from ..strategies import get_strategy
 
     sol, acc = result.solution, result.account
@@ -83,6 +111,9 @@ def _strategy_dict(result: StrategyResult) -> dict[str, Any]:
                 "cost_eur_per_kg_delivered": _num(p.cost_eur_per_kg, 4),
             }
             for p in acc.producers
+        ],
+        "producer_driving": [
+            d.as_dict() for d in producer_driving(scenario, result.solution)
         ],
         "routes": [
             {
@@ -126,7 +157,8 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
         },
         "baseline": comparison.baseline,
         "strategies": {
-            name: _strategy_dict(result) for name, result in comparison.results.items()
+            name: _strategy_dict(comparison.scenario, result)
+            for name, result in comparison.results.items()
         },
         "savings": {
             name: {k: _rounded(v) for k, v in saving.as_dict().items()}
@@ -156,14 +188,194 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
-def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write ``report.json``, ``routes.csv`` and ``stops.csv`` into ``out_dir``.
+ROUTE_COLUMNS = [
+    "strategy",
+    "vehicle",
+    "vehicle_type",
+    "vehicle_name",
+    "owner",
+    "owner_name",
+    "base",
+    "base_name",
+    "base_lat",
+    "base_lon",
+    "leaves",
+    "back",
+    "trips",
+    "distance_km",
+    "duration_h",
+    "driving_h",
+    "cost_eur",
+    "co2e_kg",
+    "stops",
+    "orders",
+]
+"""Columns of ``routes.csv``: ``leaves`` and ``back`` are the first departure and
+the last return (``HH:MM``); ``duration_h`` is paid time, ``driving_h`` the part
+spent driving."""
 
+STOP_COLUMNS = [
+    "strategy",
+    "vehicle",
+    "seq",
+    "trip",
+    "site",
+    "site_name",
+    "address",
+    "lat",
+    "lon",
+    "type",
+    "order",
+    "producer",
+    "kg",
+    "crates",
+    "chilled",
+    "arrival",
+    "start",
+    "departure",
+    "arrival_s",
+    "start_s",
+    "departure_s",
+    "load_kg",
+    "load_crates",
+]
+"""Columns of ``stops.csv``: ``arrival``, ``start`` (of service) and ``departure``
+as ``HH:MM``, the same in seconds after midnight in the ``_s`` columns; ``kg``,
+``crates`` and ``chilled`` describe the stop's order, ``load_*`` what is on board
+after it."""
+
+
+def _route_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    places = sites(comparison.scenario)
+    rows = []
+    for name, result in comparison.results.items():
+        costs = {r.vehicle: r for r in result.account.routes}
+        for route in result.solution.routes:
+            vt = comparison.scenario.vehicle_type(route.vehicle_type)
+            base = places[route.stops[0].site]
+            owner = places.get(route.owner)
+            rows.append(
+                {
+                    "strategy": name,
+                    "vehicle": route.vehicle,
+                    "vehicle_type": route.vehicle_type,
+                    "vehicle_name": vt.name or vt.id,
+                    "owner": route.owner,
+                    "owner_name": owner.label if owner else "the collective",
+                    "base": base.id,
+                    "base_name": base.label,
+                    "base_lat": base.lat,
+                    "base_lon": base.lon,
+                    "leaves": format_time_of_day(route.stops[0].departure_s),
+                    "back": format_time_of_day(route.stops[-1].arrival_s),
+                    "trips": route.trips,
+                    "distance_km": round(route.distance_km, 3),
+                    "duration_h": round(route.duration_h, 3),
+                    "driving_h": round(driving_s(route.stops) / 3600, 3),
+                    "cost_eur": round(costs[route.vehicle].cost_eur, 2),
+                    "co2e_kg": round(costs[route.vehicle].co2e_kg, 3),
+                    "stops": len(route.stops),
+                    "orders": len(route.orders),
+                }
+            )
+    return rows
+
+
+def _stop_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    places = sites(comparison.scenario)
+    orders = {o.id: o for o in comparison.scenario.orders}
+    rows = []
+    for name, result in comparison.results.items():
+        for route in result.solution.routes:
+            for seq, stop in enumerate(route.stops):
+                site = places[stop.site]
+                order = orders.get(stop.order) if stop.order else None
+                rows.append(
+                    {
+                        "strategy": name,
+                        "vehicle": route.vehicle,
+                        "seq": seq,
+                        "trip": stop.trip,
+                        "site": site.id,
+                        "site_name": site.label,
+                        "address": site.address or "",
+                        "lat": site.lat,
+                        "lon": site.lon,
+                        "type": stop.type,
+                        "order": stop.order or "",
+                        "producer": order.producer if order else "",
+                        "kg": order.kg if order else "",
+                        "crates": order.crates if order else "",
+                        "chilled": (
+                            ("yes" if order.temperature == "chilled" else "no")
+                            if order
+                            else ""
+                        ),
+                        "arrival": format_time_of_day(stop.arrival_s),
+                        "start": format_time_of_day(stop.start_s),
+                        "departure": format_time_of_day(stop.departure_s),
+                        "arrival_s": stop.arrival_s,
+                        "start_s": stop.start_s,
+                        "departure_s": stop.departure_s,
+                        "load_kg": stop.load_kg,
+                        "load_crates": stop.load_crates,
+                    }
+                )
+    return rows
+
+
+def _sheets_csv(comparison: Comparison) -> str:
+    rows = [
+        row
+        for result in comparison.results.values()
+        for row in sheet_rows(route_sheets(comparison.scenario, result.solution))
+    ]
+    return _csv_text(rows, SHEET_COLUMNS)
+
+
+def report_files(
+    comparison: Comparison,
+    *,
+    map_html: str | None = None,
+    figures: Mapping[str, bytes] | None = None,
+) -> dict[str, str | bytes]:
+    """Return the report files' contents by file name (see :func:`write_report`)."""
+    from .html import render_html
+
+    data = comparison_dict(comparison)
+    files: dict[str, str | bytes] = {
+        "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+        "routes.csv": _csv_text(_route_rows(comparison), ROUTE_COLUMNS),
+        "stops.csv": _csv_text(_stop_rows(comparison), STOP_COLUMNS),
+        "route_sheets.csv": _sheets_csv(comparison),
+        "report.html": render_html(comparison, map_html=map_html, figures=figures),
+    }
+    if map_html is not None:
+        files["map.html"] = map_html
+    for name, png in sorted((figures or {}).items()):
+        if name in files or "/" in name or name.startswith("."):
+            msg = f"figure file name {name!r} clashes with a report file or a folder"
+            raise ValueError(msg)
+        files[name] = png
+    return files
+
+
+def write_report(
+    comparison: Comparison,
+    out_dir: str | Path,
+    *,
+    map_html: str | None = None,
+    figures: Mapping[str, bytes] | None = None,
+) -> list[Path]:
+    """Write the report files into ``out_dir``, all or none.
+
+    ``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
+    ``report.html``; ``map.html`` when ``map_html`` is given, and each figure.
     Every file is first written in full to a hidden temporary file in ``out_dir``,
     then all are renamed into place, so a reader never sees a half-written file.
     An error or interrupt while the temporary files are written removes them and
     leaves ``out_dir`` as it was; the renames take microseconds (the command line
-    holds Ctrl-C back until they are done, so it writes the three files or none).
+    holds Ctrl-C back until they are done, so it writes every file or none).
 
     Parameters
     ----------
@@ -171,75 +383,138 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
         A checked comparison.
     out_dir
         Output folder (created if needed).
+    map_html
+        The interactive map page: written as ``map.html`` and embedded in
+        ``report.html``.
+    figures
+        PNG images by file name: written beside the report and embedded in
+        ``report.html``.
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    OutputError
+        When the files cannot be written (nothing was changed then).
+    """
+    files = report_files(comparison, map_html=map_html, figures=figures)
+    return write_files(out_dir, files)
+
+
+def check_writable(out_dir: str | Path, *, what: str = "output folder") -> Path:
+    """Check that files can be created in ``out_dir``, creating nothing there.
+
+    A temporary file is created and removed in ``out_dir`` or, when it does not
+    exist yet, in its nearest existing parent (where it would be created): the only
+    test that also holds for root, read-only mounts and ACLs.
+
+    Parameters
+    ----------
+    out_dir
+        The folder report files will be written to.
+    what
+        How messages name the folder (the command line says ``--out``).
+
+    Returns
+    -------
+    Path
+        ``out_dir`` as a path.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and why files cannot be written there.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    data = comparison_dict(comparison)
-    route_cols = [
-        "strategy",
-        "vehicle",
-        "vehicle_type",
-        "owner",
-        "trips",
-        "distance_km",
-        "duration_h",
-        "cost_eur",
-        "co2e_kg",
-        "stops",
-    ]
-    stop_cols = [
-        "strategy",
-        "vehicle",
-        "seq",
-        "trip",
-        "site",
-        "type",
-        "order",
-        "arrival_s",
-        "start_s",
-        "departure_s",
-        "load_kg",
-        "load_crates",
-    ]
-    route_rows, stop_rows = [], []
-    for name, strategy in data["strategies"].items():
-        for route in strategy["routes"]:
-            route_rows.append(
-                {
-                    "strategy": name,
-                    **{k: route[k] for k in route_cols[1:-1]},
-                    "stops": len(route["stops"]),
-                }
-            )
-            for seq, stop in enumerate(route["stops"]):
-                stop_rows.append(
-                    {"strategy": name, "vehicle": route["vehicle"], "seq": seq, **stop}
-                )
-    files = {
-        "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-        "routes.csv": _csv_text(route_rows, route_cols),
-        "stops.csv": _csv_text(stop_rows, stop_cols),
-    }
-    return _write_all(out, files)
+    probe = out
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if not probe.is_dir():
+        msg = (
+            f"{what} {out}: {probe} is a file, not a folder; choose a folder "
+            "(it is created if missing)"
+        )
+        raise OutputError(msg)
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".logistics-probe.")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        msg = (
+            f"{what} {out}: cannot create files in {probe} "
+            f"({exc.strerror or exc}); choose a folder you can write to"
+        )
+        raise OutputError(msg) from None
+    return out
 
 
-def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
+def write_files(out_dir: str | Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write a set of files into ``out_dir``, all or none.
+
+    Text is encoded as UTF-8. Every file is first written in full (and fsynced) to
+    a hidden temporary sibling, created with the mode ``open()`` would give (0666
+    less the umask); only then are all renamed into place.
+
+    Parameters
+    ----------
+    out_dir
+        Folder (created if needed).
+    files
+        File name -> content.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order given.
+
+    Raises
+    ------
+    OutputError
+        When the folder or a file cannot be written (e.g. disk full); then no file
+        of the set was changed and no temporary file is left.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return _write_all(out, files)
+    except OutputError:
+        raise
+    except OSError as exc:
+        msg = (
+            f"cannot write the report files in {out} ({_reason(exc)}); "
+            "nothing was written"
+        )
+        raise OutputError(msg) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The system's reason, with the file it concerns when known."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _write_all(out: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Write every file to a temporary sibling, then rename them all (see
     :func:`write_report`); return the final paths."""
     temps: list[tuple[Path, Path]] = []
     try:
-        for name, text in files.items():
-            fd, tmp_name = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            temps.append((Path(tmp_name), out / name))
+        for name, content in files.items():
+            fd, tmp = temp_sibling(out / name)
+            temps.append((tmp, out / name))
+            data = content.encode("utf-8") if isinstance(content, str) else content
             with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        # A folder in the way would fail its rename after others were done.
+        for _, final in temps:
+            if final.is_dir():
+                raise IsADirectoryError(
+                    errno.EISDIR, "a folder has its name", str(final)
+                )
         # Only now touch the visible files: a failure above leaves the old set.
         for tmp, final in temps:
             os.replace(tmp, final)

@@ -10,8 +10,10 @@ if TYPE_CHECKING:
     from ..comparison import Comparison
 
 __all__ = [
+    "comparison_headers",
     "comparison_rows",
     "comparison_table",
+    "driving_table",
     "indicator_rows",
     "producer_table",
     "summary_text",
@@ -82,8 +84,8 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, ...]]:
     return rows
 
 
-def _headers(comparison: Comparison) -> list[str]:
-    """Column titles: indicator, each strategy, each saving."""
+def comparison_headers(comparison: Comparison) -> list[str]:
+    """Return the column titles: indicator, each strategy, each saving."""
     return [
         "Indicator",
         *(n.capitalize() for n in comparison.strategies),
@@ -91,41 +93,84 @@ def _headers(comparison: Comparison) -> list[str]:
     ]
 
 
+def _producer_names(comparison: Comparison) -> dict[str, str]:
+    return {p.id: p.name or p.id for p in comparison.scenario.producers}
+
+
+def _name_column(table: Table) -> None:
+    """A first column of names that wraps (never cut to ``f_balz…``)."""
+    table.add_column("Producer", overflow="fold", min_width=12)
+
+
+def _number_columns(table: Table, names: list[str]) -> None:
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
+
+
+def _change(before: float, after: float, fmt: str) -> str:
+    """``before → after`` in one cell: two strategies fit an 80-column terminal."""
+    return f"{fmt.format(before)} → {fmt.format(after)}"
+
+
 def producer_table(comparison: Comparison, strategy: str) -> Table:
     """Return a rich table of each producer's allocated cost and CO2e.
 
     Baseline against ``strategy``; the allocation follows the ISO 14083 rule.
+    Producers are shown by name (their id when they have none), wrapped rather than
+    cut when the terminal is narrow.
     """
     from rich.table import Table
 
     base = comparison.baseline
+    names = _producer_names(comparison)
     table = Table(
         title=(
-            f"Per producer, {base} vs {strategy} (route cost and CO2e split by kg x "
+            f"Per producer, {base} → {strategy} (route cost and CO2e split by kg x "
             "shortest distance)"
         )
     )
-    for name in (
-        "Producer",
-        f"Orders {base}/{strategy}",
-        f"Cost {base}",
-        f"Cost {strategy}",
-        "Saved EUR",
-        f"CO2e {base} kg",
-        f"CO2e {strategy} kg",
-        "Saved kg",
-    ):
-        table.add_column(name, justify="left" if name == "Producer" else "right")
+    _name_column(table)
+    _number_columns(table, ["Orders", "Cost EUR", "Saved EUR", "CO2e kg", "Saved kg"])
     for row in comparison.producer_savings(strategy):
         table.add_row(
-            row["producer"],
-            f"{row['orders_baseline']}/{row['orders']}",
-            f"{row['cost_baseline_eur']:.2f}",
-            f"{row['cost_eur']:.2f}",
+            names[row["producer"]],
+            f"{row['orders_baseline']} → {row['orders']}",
+            _change(row["cost_baseline_eur"], row["cost_eur"], "{:.2f}"),
             f"{row['cost_saving_eur']:.2f}",
-            f"{row['co2e_baseline_kg']:.2f}",
-            f"{row['co2e_kg']:.2f}",
+            _change(row["co2e_baseline_kg"], row["co2e_kg"], "{:.2f}"),
             f"{row['co2e_saving_kg']:.2f}",
+        )
+    return table
+
+
+def driving_table(comparison: Comparison, strategy: str) -> Table:
+    """Return a rich table of each producer's hours and km at the wheel.
+
+    What the producer's own vehicles do under the baseline and under ``strategy``
+    (:func:`~logistics.report.driving.driving_rows`): paid hours out, of which
+    driving, km, and the other producers' orders they deliver.
+    """
+    from rich.table import Table
+
+    from .driving import driving_rows
+
+    base = comparison.baseline
+    table = Table(
+        title=f"Who drives, {base} → {strategy} (each producer's own vehicles)",
+        caption="Hours out: paid time (driving, stops, waiting); driving: at the "
+        f"wheel. Others' orders: other producers' orders its vehicles deliver "
+        f"({strategy}).",
+    )
+    _name_column(table)
+    _number_columns(table, ["Hours out", "Driving h", "km", "Others' orders"])
+    for row in driving_rows(comparison, strategy):
+        a, b = row["baseline"], row["strategy"]
+        table.add_row(
+            row["name"],
+            _change(a["duration_h"], b["duration_h"], "{:.2f}"),
+            _change(a["driving_h"], b["driving_h"], "{:.2f}"),
+            _change(a["distance_km"], b["distance_km"], "{:.1f}"),
+            f"{b['orders_for_others']}",
         )
     return table
 
@@ -149,7 +194,7 @@ def comparison_table(comparison: Comparison) -> Table:
         + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
         + f". Objective: {_objective_label(comparison)}.",
     )
-    headers = _headers(comparison)
+    headers = comparison_headers(comparison)
     n_values = len(comparison.strategies)
     for i, header in enumerate(headers):
         if i == 0:
@@ -169,7 +214,7 @@ def comparison_table(comparison: Comparison) -> Table:
 def summary_text(comparison: Comparison) -> str:
     """Return a plain-text version of the comparison table."""
     rows = [
-        tuple(_headers(comparison)),
+        tuple(comparison_headers(comparison)),
         *comparison_rows(comparison),
         *indicator_rows(comparison),
     ]

@@ -24,12 +24,16 @@ def test_report_files_have_documented_keys(
     )
     result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
-    assert sorted(f.name for f in files) == ["report.json", "routes.csv", "stops.csv"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    expected = [
+        "report.html",
         "report.json",
+        "route_sheets.csv",
         "routes.csv",
         "stops.csv",
-    ]  # no temporary file left behind
+    ]
+    assert sorted(f.name for f in files) == expected
+    # no temporary file left behind
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == expected
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["scenario"] == three_farms.name
     assert set(data["network"]) >= {"source", "nodes", "edges"}
@@ -109,4 +113,149 @@ def test_interrupt_while_writing_leaves_the_folder_as_it_was(
     with pytest.raises(KeyboardInterrupt):
         files._write_all(out, texts)
     assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_files_get_the_mode_the_umask_gives(tmp_path, umask) -> None:
+    """Written files are 0666 less the umask, as open() would make them (not the
+    0600 of temporary files), and no temporary file is left."""
+    from logistics.report import write_files
+
+    previous = os.umask(umask)
+    try:
+        written = write_files(tmp_path / "out", {"a.csv": "x\n", "b.png": b"\x89PNG"})
+    finally:
+        os.umask(previous)
+    assert [p.name for p in written] == ["a.csv", "b.png"]
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "out" / "b.png").read_bytes() == b"\x89PNG"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "b.png"]
+
+
+def test_check_writable_refuses_a_file_in_the_path_and_creates_nothing(
+    tmp_path,
+) -> None:
+    """A folder under a regular file cannot be created: the error names both; a
+    missing folder under a writable one passes without being created."""
+    from logistics.exceptions import OutputError
+    from logistics.report import check_writable
+
+    blocker = tmp_path / "report.json"
+    blocker.write_text("{}", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"report\.json is a file, not a folder"):
+        check_writable(blocker / "out", what="--out")
+    with pytest.raises(OutputError, match=r"^output folder .*is a file"):
+        check_writable(blocker)
+    assert check_writable(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_check_writable_refuses_a_read_only_folder(tmp_path) -> None:
+    """A folder where no file can be created (here /proc, read-only even for root)
+    is refused with the system's reason."""
+    from logistics.exceptions import OutputError
+    from logistics.report import check_writable
+
+    with pytest.raises(OutputError, match=r"cannot create files in /proc/sys \("):
+        check_writable("/proc/sys/out")
+
+
+def test_disk_full_while_writing_changes_no_file(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENOSPC on the second file: an OutputError naming the folder and the reason,
+    the old file kept, no new file, no temporary file."""
+    import errno
+
+    from logistics.exceptions import OutputError
+    from logistics.report import files
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("old", encoding="utf-8")
+    real_fsync = os.fsync
+    calls = []
+
+    def full_disk(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", full_disk)
+    texts = {"report.json": "new", "routes.csv": "a\n", "stops.csv": "b\n"}
+    with pytest.raises(OutputError, match="No space left on device") as exc:
+        files.write_files(out, texts)
+    assert str(out) in str(exc.value)
+    assert "nothing was written" in str(exc.value)
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+def test_csv_files_carry_names_coordinates_and_clock_times(tmp_path, two_trips) -> None:
+    """routes.csv and stops.csv put names, coordinates and HH:MM times beside the ids
+    and seconds; route_sheets.csv has the documented columns; report.json lists who
+    drives per strategy."""
+    import re
+
+    from logistics.report.files import ROUTE_COLUMNS, STOP_COLUMNS
+    from logistics.report.sheets import SHEET_COLUMNS
+
+    out = tmp_path / "out"
+    write_report(two_trips, out)
+
+    def read(name: str) -> tuple[list[str], list[dict[str, str]]]:
+        with (out / name).open(encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            return list(reader.fieldnames or []), list(reader)
+
+    hhmm = re.compile(r"^\d{2}:\d{2}$")
+    columns, stops = read("stops.csv")
+    assert columns == STOP_COLUMNS
+    sites = {
+        **{p.id: p for p in two_trips.scenario.producers},
+        **{d.id: d for d in two_trips.scenario.delivery_points},
+    }
+    for row in stops:
+        site = sites[row["site"]]
+        assert row["site_name"] == (site.name or site.id)
+        assert float(row["lat"]) == site.lat
+        assert float(row["lon"]) == site.lon
+        for clock, seconds in (("arrival", "arrival_s"), ("departure", "departure_s")):
+            assert hhmm.match(row[clock])
+            minutes = round(float(row[seconds]) / 60)
+            assert row[clock] == f"{minutes // 60:02d}:{minutes % 60:02d}"
+    d1 = [r for r in stops if r["site"] == "d1"]
+    assert {r["address"] for r in d1} == {"12 rue Saint-Aspais, 77000 Melun"}
+    columns, routes = read("routes.csv")
+    assert columns == ROUTE_COLUMNS
+    p1 = [r for r in routes if r["owner"] == "p1"]
+    assert {r["owner_name"] for r in p1} == {"Ferme des Balzanes"}
+    assert all(hhmm.match(r["leaves"]) and hhmm.match(r["back"]) for r in routes)
+    columns, _ = read("route_sheets.csv")
+    assert columns == SHEET_COLUMNS
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    for name in two_trips.strategies:
+        driving = data["strategies"][name]["producer_driving"]
+        assert [d["producer"] for d in driving] == ["p0", "p1", "p2"]
+        assert sum(d["duration_h"] for d in driving) == pytest.approx(
+            data["strategies"][name]["duration_h"], abs=0.01
+        )
+
+
+def test_a_folder_named_like_a_report_file_changes_nothing(tmp_path) -> None:
+    """A folder where the last file should go: refused before any rename, so the
+    earlier files keep their old content, and the message names the folder."""
+    from logistics.exceptions import OutputError
+    from logistics.report import write_files
+
+    out = tmp_path / "out"
+    (out / "stops.csv").mkdir(parents=True)
+    (out / "report.json").write_text("old", encoding="utf-8")
+    texts = {"report.json": "new", "routes.csv": "a\n", "stops.csv": "b\n"}
+    with pytest.raises(OutputError, match=r"a folder has its name.*stops\.csv"):
+        write_files(out, texts)
+    assert sorted(p.name for p in out.iterdir()) == ["report.json", "stops.csv"]
     assert (out / "report.json").read_text(encoding="utf-8") == "old"
