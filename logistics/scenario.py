@@ -376,14 +376,29 @@ class NetworkSettings(BaseModel):
         default=None, description="OSM file, next to the scenario or in --osm-dir."
     )
     margin_km: float = Field(default=5.0, ge=0, le=100)
-    geodesic_fallback: bool = Field(
-        default=True,
+    geodesic_fallback: Literal[False] = Field(
+        default=False,
         description=(
-            "Use the labelled geodesic estimate when no road source is reachable."
+            "Kept for old files; only false is accepted. The geodesic estimate "
+            "replaces a failed road source only with `logistics run "
+            "--allow-geodesic`."
         ),
     )
     detour_factor: float = Field(default=1.3, ge=1.0, le=3.0)
     speed_kmh: float = Field(default=40.0, gt=0, le=130)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_silent_fallback(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("geodesic_fallback") is True:
+            msg = (
+                "geodesic_fallback: true is no longer accepted (a missing or damaged "
+                "OSM file gave plausible but wrong straight-line figures); remove it, "
+                "and run with --allow-geodesic to accept the labelled estimate when "
+                "the road source fails, or set source: geodesic"
+            )
+            raise ValueError(msg)
+        return data
 
     @model_validator(mode="after")
     def _file_when_needed(self) -> NetworkSettings:

@@ -144,7 +144,12 @@ def comparison_table(comparison: Comparison) -> Table:
     net = comparison.network
     table = Table(
         title=f"{comparison.scenario.name}: {' vs '.join(comparison.strategies)} "
-        "deliveries",
+        "deliveries"
+        + (
+            " [bold red](GEODESIC ESTIMATE, not road distances)[/]"
+            if net.kind == "geodesic"
+            else ""
+        ),
         caption=f"Network: {net.source}"
         + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
         + f". Objective: {_objective_label(comparison)}.",
