@@ -103,7 +103,15 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
+MAX_AMOUNT = 1_000_000.0
+"""Upper bound of every factor (prices, energy per km, kg CO2e per unit, payloads):
+far above any real value, low enough to keep the solver's integer costs finite."""
+
+Amount = Annotated[
+    float,
+    BeforeValidator(_number),
+    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+]
 Count = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
 Year = Annotated[int | None, BeforeValidator(_whole)]
 EnergyUnit = Literal["L", "kWh", "none"]
