@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -86,8 +87,17 @@ def format_time_of_day(seconds: float) -> str:
     return f"{total_min // 60:02d}:{total_min % 60:02d}"
 
 
+_TIME_PATTERN = r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$"
+_TIME_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": _TIME_PATTERN,
+    "description": "Time of day 'HH:MM' or 'HH:MM:SS' (hours up to 48), quoted.",
+}
 TimeOfDay = Annotated[
-    int, BeforeValidator(parse_time_of_day), Field(ge=0, le=48 * 3600)
+    int,
+    BeforeValidator(parse_time_of_day),
+    Field(ge=0, le=48 * 3600),
+    WithJsonSchema(_TIME_SCHEMA),
 ]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -171,7 +181,29 @@ class TimeWindow(BaseModel):
         return self
 
 
-Window = Annotated[TimeWindow, BeforeValidator(_window_from_pair)]
+_WINDOW_SCHEMA: dict[str, Any] = {
+    "description": (
+        "A time window: 'HH:MM-HH:MM' (hyphen, en or em dash), [start, end] or "
+        "{start, end}."
+    ),
+    "anyOf": [
+        {
+            "type": "string",
+            "pattern": r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*[-\u2013\u2014]"
+            r"\s*\d{1,2}:\d{2}(:\d{2})?\s*$",
+        },
+        {"type": "array", "items": _TIME_SCHEMA, "minItems": 2, "maxItems": 2},
+        {
+            "type": "object",
+            "properties": {"start": _TIME_SCHEMA, "end": _TIME_SCHEMA},
+            "required": ["start", "end"],
+            "additionalProperties": False,
+        },
+    ],
+}
+Window = Annotated[
+    TimeWindow, BeforeValidator(_window_from_pair), WithJsonSchema(_WINDOW_SCHEMA)
+]
 FULL_DAY = TimeWindow.model_validate({"start": "00:00", "end": "24:00"})
 
 
@@ -954,5 +986,26 @@ def _short(value: Any) -> str:
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of scenario files."""
-    return Scenario.model_json_schema()
+    """Return the JSON Schema of scenario files, as they are written.
+
+    Times are quoted strings, windows strings, pairs or mappings, and the tables
+    ``producers``, ``delivery_points`` and ``orders`` may be a file name (a table file
+    next to the YAML, not checked by the schema). Cross-references, window order and
+    the rules of the factor table are checked by :func:`load_scenario` only.
+    """
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    for table in _CSV_TABLES:
+        listed = schema["properties"][table]
+        schema["properties"][table] = {
+            "title": listed.pop("title", table),
+            "anyOf": [
+                listed,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Table file name, relative to the YAML file.",
+                },
+            ],
+        }
+    return schema
