@@ -13,8 +13,10 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
@@ -32,8 +34,10 @@ from pydantic import (
 from ._yaml import UnquotedNumber, read_yaml
 from .constants import SECONDS_PER_HOUR
 from .exceptions import ScenarioError, UnknownIdError
+from .provenance import file_sha256
 
 __all__ = [
+    "CostSettings",
     "DeliveryPoint",
     "Hub",
     "NetworkSettings",
@@ -236,11 +240,14 @@ class VehicleType(BaseModel):
             "energy use and prices (docs/emissions.md), else 0.40."
         ),
     )
-    driver_cost_per_h_eur: float = Field(
-        default=13.5,
+    driver_cost_per_h_eur: float | None = Field(
+        default=None,
         ge=0,
         le=MAX_DRIVER_COST_PER_H_EUR,
-        description="Value of the driver's time per hour (12-15).",
+        description=(
+            "Value of the driver's time per hour. Default: the country cost "
+            "profile's (13.5 in France, domain.md: 12-15)."
+        ),
     )
     paid_time: Literal["trips", "shift"] = Field(
         default="trips",
@@ -497,6 +504,33 @@ class NetworkSettings(BaseModel):
         return self
 
 
+class CostSettings(BaseModel):
+    """Which country's prices and wages cost the routes."""
+
+    model_config = _FROZEN
+    country: str = Field(
+        default="FR",
+        description=(
+            "Country cost profile (logistics/data/country_costs.csv): fuel and "
+            "electricity prices, driver wage, currency. FR or DE."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _known_country(self) -> CostSettings:
+        from .country import country_profile
+
+        country_profile(self.country)  # raises ValueError naming the known ones
+        return self
+
+    @property
+    def currency(self) -> str:
+        """Currency of every amount of money of the scenario and its reports."""
+        from .country import country_profile
+
+        return country_profile(self.country).currency
+
+
 class SolverSettings(BaseModel):
     """Solver backend, budget and objective."""
 
@@ -563,12 +597,23 @@ class Scenario(BaseModel):
         )
     )
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    costs: CostSettings = Field(
+        default_factory=CostSettings,
+        description="Country cost profile: energy prices, driver wage, currency.",
+    )
     factors: dict[str, Any] = Field(
         default_factory=dict,
         description="Overrides of the emission/cost factor table (docs/emissions.md).",
     )
 
     _source: Path | None = PrivateAttr(default=None)
+    _input_files: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def input_files(self) -> Mapping[str, str]:
+        """``{file name: sha256}`` of the scenario file and the tables it names, in
+        that order (empty for a scenario built in Python)."""
+        return MappingProxyType(self._input_files)
 
     @property
     def source_dir(self) -> Path | None:
@@ -720,7 +765,7 @@ def _factor_problems(s: Scenario) -> list[str]:
     from .factors import factors
 
     try:
-        table = factors(s.factors or None)
+        table = factors(s.factors or None, country=s.costs.country)
     except ScenarioError as exc:
         return exc.problems  # each names its path under factors. already
     except (ValueError, KeyError) as exc:
@@ -822,6 +867,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError([f"{path}: top level must be a mapping of fields"])
     sources: dict[str, Path] = {}
+    raw_names = {t: raw[t] for t in _CSV_TABLES if isinstance(raw.get(t), str)}
     problems: list[str] = []
     for table in _CSV_TABLES:
         if isinstance(raw.get(table), str):
@@ -840,6 +886,10 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(problems + exc.problems) from None
     if problems:
         raise ScenarioError(problems)
+    scenario._input_files = {
+        path.name: file_sha256(path),
+        **{str(raw_names[t]): file_sha256(p) for t, p in sources.items()},
+    }
     return scenario
 
 

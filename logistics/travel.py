@@ -63,6 +63,10 @@ class NetworkInfo:
     fallback_reason: str = ""
     snap_distance_m: Mapping[str, float] = field(default_factory=dict)
     """Distance from each site to the road node it snapped to (empty if geodesic)."""
+    osm_file: str = ""
+    """Name of the OSM file the roads come from (empty otherwise)."""
+    osm_sha256: str = ""
+    """SHA-256 of that file's bytes (empty otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ def build_travel(
     """
     from .matrix import build_geodesic_matrix, build_road_matrix
     from .network import load_network
+    from .provenance import file_sha256
 
     say = progress or (lambda _msg: None)
     sites = scenario.site_coordinates()
@@ -178,6 +183,8 @@ def build_travel(
                 network.n_edges,
                 "",
                 snaps,
+                Path(network.path).name if network.path else "",
+                file_sha256(network.path) if network.path else "",
             )
             return TravelData(matrix, info)
         except SnappingError:

@@ -50,8 +50,13 @@ def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
                 saved.append(f"{saving.vehicles_used:d}")
             else:
                 saved.append("")
-        rows.append((label, *values, *saved))
+        rows.append((_in_currency(label, comparison), *values, *saved))
     return rows
+
+
+def _in_currency(label: str, comparison: Comparison) -> str:
+    """Label money with the scenario's currency (EUR unless its profile says)."""
+    return label.replace("EUR", comparison.scenario.costs.currency)
 
 
 _INDICATORS = (
@@ -78,7 +83,7 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, ...]]:
                 getattr(comparison[name].account, key) - getattr(base, key)
             )
             changes.append(change if change.startswith("-") else "+" + change)
-        rows.append((label, *values, *changes))
+        rows.append((_in_currency(label, comparison), *values, *changes))
     return rows
 
 
@@ -110,7 +115,7 @@ def producer_table(comparison: Comparison, strategy: str) -> Table:
         f"Orders {base}/{strategy}",
         f"Cost {base}",
         f"Cost {strategy}",
-        "Saved EUR",
+        _in_currency("Saved EUR", comparison),
         f"CO2e {base} kg",
         f"CO2e {strategy} kg",
         "Saved kg",
