@@ -181,6 +181,7 @@ def _generate(args: argparse.Namespace) -> int:
     from .network import load_network
     from .travel import osm_search_dirs
 
+    _check_osm_dirs(args.osm_dir)
     osm = Path(args.osm)
     options = parse_options(
         osm_file=osm.name,

@@ -191,6 +191,8 @@ def build_travel(
             raise
         except NetworkError as exc:
             if not allow_geodesic:
+                if "--allow-geodesic" in str(exc):
+                    raise  # the message already says how to accept the estimate
                 msg = f"{exc}\n{_ALLOW_HINT}"
                 raise NetworkError(msg) from exc
             fallback_reason = str(exc)

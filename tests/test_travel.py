@@ -107,3 +107,21 @@ def test_osm_folders_are_searched_in_order(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LOGISTICS_OSM_DIR", str(tmp_path / "env"))
     dirs = osm_search_dirs(tmp_path / "scen", [tmp_path / "cli"])
     assert dirs == [tmp_path / "scen", tmp_path / "cli", tmp_path / "env"]
+
+
+def test_offline_download_says_once_how_to_accept_the_estimate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A download from a closed local port stops the run; the way out is said once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("LOGISTICS_OVERPASS_URL", f"http://127.0.0.1:{port}/api")
+    raw = tiny_raw()
+    raw["network"] = {"source": "download"}
+    with pytest.raises(NetworkError) as caught:
+        build_travel(parse_scenario(raw), use_cache=False)
+    assert str(caught.value).count("--allow-geodesic") == 1
+    assert "is unreachable" in str(caught.value)
