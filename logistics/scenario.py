@@ -66,7 +66,10 @@ def parse_time_of_day(value: Any) -> Any:
     """
     if isinstance(value, UnquotedNumber):
         raise ValueError(value.quote_hint())
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        msg = f"times must be quoted strings like '10:00'; got {value!r}"
+        raise ValueError(msg)
+    if isinstance(value, int | float):
         msg = (
             f"times must be quoted strings like '10:00'; got the number {value!r} "
             "(YAML reads an unquoted 10:00 as 600)"

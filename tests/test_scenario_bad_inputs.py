@@ -106,6 +106,15 @@ BAD_YAML: list[tuple[str, str, str, list[str]]] = [
         ],
     ),
     (
+        "time-given-as-a-boolean",
+        '[["07:00", "10:00"]]',
+        '[["07:00", yes]]',
+        [
+            "delivery_points[0].time_windows[0].end (id 'd1'): value True: times "
+            "must be quoted strings like '10:00'; got True"
+        ],
+    ),
+    (
         "duplicate-key-in-an-order",
         "    kg: 30\n",
         "    kg: 40\n    kg: 4\n",
