@@ -9,6 +9,7 @@ through ``logistics validate`` and must exit with status 2 and one clear message
 from __future__ import annotations
 
 import bz2
+import socket
 from pathlib import Path
 
 import pytest
@@ -397,9 +398,10 @@ def _osm_case(tmp_path: Path, case: str) -> list[str]:
         (tmp_path / osm_file).write_bytes(xml[: len(xml) // 2])
     elif case == "missing-osm-dir":
         extra = ["--osm-dir", str(tmp_path / "typo")]
-    text = TINY_YAML.replace(
-        "  source: geodesic\n", f"  source: osm_file\n  osm_file: {osm_file}\n"
-    )
+    source = f"  source: osm_file\n  osm_file: {osm_file}\n"
+    if case == "offline-download":
+        source, extra = "  source: download\n", []
+    text = TINY_YAML.replace("  source: geodesic\n", source)
     (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
     return ["validate", str(tmp_path / "s.yaml"), *extra]
 
@@ -429,6 +431,14 @@ BAD_NETWORK: list[tuple[str, list[str]]] = [
     ),
     ("missing-osm-dir", ["--osm-dir: folder(s) not found: {tmp}/typo"]),
     (
+        "offline-download",
+        [
+            "the Overpass API at http://127.0.0.1:",
+            "is unreachable ([Errno 111] Connection refused). Offline? Give an OSM "
+            "file instead",
+        ],
+    ),
+    (
         "sites-not-covered",
         [
             "1 site(s) farther than 3,000 m from the road network (OpenStreetMap file "
@@ -442,10 +452,19 @@ BAD_NETWORK: list[tuple[str, list[str]]] = [
     ("case", "expected"), BAD_NETWORK, ids=[case for case, _ in BAD_NETWORK]
 )
 def test_bad_road_network_input_exits_2_with_one_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, expected: list[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    expected: list[str],
 ) -> None:
-    """A missing, damaged or uncovering OSM file, or a missing --osm-dir folder, is
-    one message on stderr and exit status 2, never a traceback."""
+    """A missing, damaged or uncovering OSM file, a missing --osm-dir folder or an
+    offline download (a closed local port here) is one message on stderr and exit
+    status 2, never a traceback."""
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("LOGISTICS_OVERPASS_URL", f"http://127.0.0.1:{port}/api")
     assert main(_osm_case(tmp_path, case)) == 2
     err = capsys.readouterr().err
     assert err.startswith("logistics: error: ")
