@@ -327,7 +327,7 @@ def account(
     UnknownIdError
         When a route names a vehicle type the scenario does not have.
     """
-    table = factors(scenario.factors or None)
+    table = factors(scenario.factors or None, country=scenario.costs.country)
     rates = {vt.id: vehicle_rates(vt, table) for vt in scenario.vehicle_types}
     routes = tuple(
         _route_account(

@@ -34,7 +34,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .exceptions import LogisticsError, ScenarioError
+from .constants import SNAP_ERROR_M, SNAP_WARN_M, VERSION
+from .exceptions import LogisticsError, NetworkError, ScenarioError
 from .scenario import Scenario, SolverSettings
 
 if TYPE_CHECKING:
@@ -52,6 +53,15 @@ _OSM_HELP = (
     "Folder to look for the scenario's OSM file in (after the scenario's own folder); "
     "repeatable. Also read from LOGISTICS_OSM_DIR."
 )
+_GEODESIC_HELP = (
+    "If the road network cannot be built (OSM file missing or damaged, download "
+    "offline), go on with the geodesic estimate (great-circle x detour factor), "
+    "labelled FALLBACK in the table and report.json. Without it that is an error."
+)
+_VALIDATE_HELP = (
+    "Validate a scenario file; with a road source, also load its OSM file and "
+    "check that it covers every site (all far sites listed with their distance)."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
             "Pooled food deliveries: what sharing vehicles saves, on real roads."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"logistics {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
     run.add_argument("scenario", type=Path, help="Scenario YAML file.")
@@ -75,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
     )
+    run.add_argument("--allow-geodesic", action="store_true", help=_GEODESIC_HELP)
     run.add_argument(
         "--time-limit", type=float, help="Pooled solver budget in seconds."
     )
@@ -106,8 +118,16 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
-    check = sub.add_parser("validate", help="Validate a scenario file and exit.")
+    check = sub.add_parser("validate", help=_VALIDATE_HELP, description=_VALIDATE_HELP)
     check.add_argument("scenario", type=Path)
+    check.add_argument(
+        "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
+    )
+    check.add_argument(
+        "--no-network",
+        action="store_true",
+        help="Check the file alone, without loading the road network.",
+    )
     sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
     _add_generate(sub)
     return parser
@@ -176,6 +196,7 @@ def _generate(args: argparse.Namespace) -> int:
     from .network import load_network
     from .travel import osm_search_dirs
 
+    _check_osm_dirs(args.osm_dir)
     osm = Path(args.osm)
     options = parse_options(
         osm_file=osm.name,
@@ -286,6 +307,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     t0 = time.perf_counter()
     # log_path=False: progress lines without the source-code column (cli.py:92).
     console = _console(stderr=True, quiet=args.quiet, log_path=False)
+    _check_osm_dirs(args.osm_dir)
     if args.out is not None:
         check_writable(args.out, what="--out")  # before any solving
     scenario = load_scenario(args.scenario)
@@ -301,6 +323,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             scenario_dir=args.scenario.resolve().parent,
             osm_dirs=args.osm_dir,
             use_cache=not args.no_cache,
+            allow_geodesic=args.allow_geodesic,
             progress=progress,
         )
         comparison = compare(
@@ -381,6 +404,59 @@ def _silence(stream: IO[str]) -> None:
         pass  # not a real file (e.g. captured by a test): nothing to flush at exit
 
 
+def _check_osm_dirs(folders: list[Path]) -> None:
+    """Refuse ``--osm-dir`` folders that do not exist (a typo would go unnoticed)."""
+    missing = [f for f in folders if not f.is_dir()]
+    if missing:
+        names = ", ".join(str(f) for f in missing)
+        msg = (
+            f"--osm-dir: folder(s) not found: {names}; give an existing folder that "
+            "holds the scenario's OSM file"
+        )
+        raise NetworkError(msg)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """``logistics validate``: the file, then its road network and snapping."""
+    from .scenario import load_scenario
+    from .travel import check_network
+
+    _check_osm_dirs(args.osm_dir)
+    s = load_scenario(args.scenario)
+    print(
+        f"{args.scenario}: valid ({len(s.producers)} producers, "
+        f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
+    )
+    if args.no_network:
+        return 0
+    check = check_network(
+        s, scenario_dir=args.scenario.resolve().parent, osm_dirs=args.osm_dir
+    )
+    if check is None:
+        print("network: geodesic estimate (source: geodesic), no road file to check")
+        return 0
+    worst = max(check.snap_distance_m.values(), default=0.0)
+    print(
+        f"network: {check.source}, {check.nodes:,} nodes; "
+        f"{len(check.snap_distance_m)} sites snapped, farthest {worst:,.0f} m"
+    )
+    for site, distance in check.far:
+        if distance <= SNAP_ERROR_M:
+            print(
+                f"warning: site {site!r} is {distance:,.0f} m from the nearest road "
+                f"node (more than {SNAP_WARN_M:,.0f} m)"
+            )
+    if check.outside:
+        sites = "; ".join(f"{site!r} {d:,.0f} m" for site, d in check.outside)
+        msg = (
+            f"{len(check.outside)} site(s) farther than {SNAP_ERROR_M:,.0f} m from "
+            f"the road network ({check.source}): {sites}. Check their coordinates "
+            "(latitude and longitude swapped?) or use an OSM file that covers them."
+        )
+        raise NetworkError(msg)
+    return 0
+
+
 def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """Apply --time-limit, --backend, --objective, --carbon-price (validated)."""
     overrides: dict[str, object] = {}
@@ -429,14 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(scenario_json_schema(), indent=2))
             return 0
         if args.command == "validate":
-            from .scenario import load_scenario
-
-            s = load_scenario(args.scenario)
-            print(
-                f"{args.scenario}: valid ({len(s.producers)} producers, "
-                f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
-            )
-            return 0
+            return _validate(args)
         if args.command == "generate":
             return _generate(args)
         with interrupts:

@@ -199,6 +199,7 @@ def compare(
     baseline: str | None = None,
     scenario_dir: str | Path | None = None,
     osm_dirs: Sequence[str | Path] = (),
+    allow_geodesic: bool = False,
     executor: Executor | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
@@ -221,6 +222,9 @@ def compare(
         to the folder ``load_scenario`` read it from).
     osm_dirs
         Further folders to look for OSM files in.
+    allow_geodesic
+        Use the labelled geodesic estimate when the road source fails (see
+        :func:`~logistics.travel.build_travel`); off by default.
     executor
         Runs independent solves (e.g. one per producer) in parallel. By default a
         local process pool of ``scenario.solver.workers`` (else every usable core)
@@ -253,6 +257,7 @@ def compare(
             scenario_dir=folder,
             osm_dirs=osm_dirs,
             use_cache=use_cache,
+            allow_geodesic=allow_geodesic,
             progress=progress,
         )
     workers = min(scenario.solver.workers or usable_cores(), usable_cores())

@@ -384,7 +384,7 @@ def build_context(
     PlanningContext
         The immutable context.
     """
-    table = factors(scenario.factors or None)
+    table = factors(scenario.factors or None, country=scenario.costs.country)
     settings = scenario.solver
     rates = {vt.id: vehicle_rates(vt, table) for vt in scenario.vehicle_types}
     coefficients = {

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from .constants import COST_SCALE
+from .country import DEFAULT_COUNTRY, country_profile
 from .exceptions import ScenarioError
 
 if TYPE_CHECKING:
@@ -103,7 +104,15 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Amount = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
+MAX_AMOUNT = 1_000_000.0
+"""Upper bound of every factor (prices, energy per km, kg CO2e per unit, payloads):
+far above any real value, low enough to keep the solver's integer costs finite."""
+
+Amount = Annotated[
+    float,
+    BeforeValidator(_number),
+    Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False),
+]
 Count = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
 Year = Annotated[int | None, BeforeValidator(_whole)]
 EnergyUnit = Literal["L", "kWh", "none"]
@@ -257,6 +266,12 @@ class FactorTable:
 
     vehicle_classes: Mapping[str, VehicleClass]
     carriers: Mapping[str, EnergyCarrier]
+    country: str = DEFAULT_COUNTRY
+    """Code of the country cost profile applied (:mod:`logistics.country`)."""
+    currency: str = "EUR"
+    """Currency of every amount of money (prices, costs)."""
+    driver_eur_per_h: float = 13.5
+    """Driver cost per hour of vehicle types that give none (the profile's)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -292,11 +307,21 @@ class FactorTable:
     def __reduce__(
         self,
     ) -> tuple[
-        type[FactorTable], tuple[dict[str, VehicleClass], dict[str, EnergyCarrier]]
+        type[FactorTable],
+        tuple[dict[str, VehicleClass], dict[str, EnergyCarrier], str, str, float],
     ]:
         # Read-only mapping proxies cannot be pickled; rebuild them on unpickling so
         # the table travels to worker processes.
-        return (FactorTable, (dict(self.vehicle_classes), dict(self.carriers)))
+        return (
+            FactorTable,
+            (
+                dict(self.vehicle_classes),
+                dict(self.carriers),
+                self.country,
+                self.currency,
+                self.driver_eur_per_h,
+            ),
+        )
 
     def vehicle_class(self, class_id: str) -> VehicleClass:
         """Return the vehicle class ``class_id``.
@@ -366,8 +391,10 @@ class FactorTable:
         return self.summary()
 
 
-def factors(overrides: Mapping[str, Any] | None = None) -> FactorTable:
-    """Return the shipped factor table, with a scenario's overrides applied.
+def factors(
+    overrides: Mapping[str, Any] | None = None, *, country: str = DEFAULT_COUNTRY
+) -> FactorTable:
+    """Return the shipped factor table, with a country profile and overrides applied.
 
     Parameters
     ----------
@@ -381,11 +408,16 @@ def factors(overrides: Mapping[str, Any] | None = None) -> FactorTable:
         ``wtw_kgco2e_per_unit`` keeps the combustion share (TTW) and moves the rest to
         WTT; overriding only WTT and/or TTW recomputes WTW; overriding two of the three
         derives the third. New classes or carriers cannot be added this way.
+        Overrides win over the country profile.
+    country
+        Code of the cost profile (:func:`logistics.country.country_profile`) whose
+        energy prices, driver wage and currency apply; France by default.
 
     Returns
     -------
     FactorTable
-        The shipped table itself (cached) when ``overrides`` is empty, else a new one.
+        The shipped table itself (cached) for France without overrides, else a new
+        one.
 
     Raises
     ------
@@ -393,7 +425,10 @@ def factors(overrides: Mapping[str, Any] | None = None) -> FactorTable:
         A ``ValueError`` listing every unknown key (section, class, carrier or field)
         and every value that breaks a rule, each named by its path.
     """
-    base = _default_table()
+    try:
+        base = _profiled_table(country)
+    except ValueError as exc:
+        raise ScenarioError([f"costs.country: {exc}"]) from None
     if not overrides:
         return base
     problems: list[str] = [
@@ -412,7 +447,13 @@ def factors(overrides: Mapping[str, Any] | None = None) -> FactorTable:
     )
     if not problems:
         try:
-            return FactorTable(vehicle_classes=classes, carriers=carriers)
+            return FactorTable(
+                vehicle_classes=classes,
+                carriers=carriers,
+                country=base.country,
+                currency=base.currency,
+                driver_eur_per_h=base.driver_eur_per_h,
+            )
         except ValueError as exc:
             problems.append(f"factors: {exc}")
     raise ScenarioError(problems)
@@ -472,7 +513,12 @@ def vehicle_rates(vt: VehicleType, table: FactorTable) -> VehicleRates:
             else energy * carrier.price_eur_per_unit + vc.maintenance_eur_per_km
         )
         co2e = energy * carrier.wtw_kgco2e_per_unit
-    return VehicleRates(vt.fixed_cost_eur, running, vt.driver_cost_per_h_eur, co2e)
+    driver = (
+        vt.driver_cost_per_h_eur
+        if vt.driver_cost_per_h_eur is not None
+        else table.driver_eur_per_h
+    )
+    return VehicleRates(vt.fixed_cost_eur, running, driver, co2e)
 
 
 Objective = Literal["cost", "distance", "time", "cost_carbon"]
@@ -555,6 +601,36 @@ def _default_table() -> FactorTable:
     return FactorTable(
         vehicle_classes={vc.class_id: vc for vc in classes},
         carriers={c.carrier: c for c in carriers},
+    )
+
+
+@functools.cache
+def _profiled_table(country: str) -> FactorTable:
+    """The shipped table with a country profile's prices, wage and currency.
+
+    The French profile holds the shipped table's own prices (checked by the tests),
+    so for France this is the shipped table itself.
+    """
+    base = _default_table()
+    profile = country_profile(country)
+    if country == DEFAULT_COUNTRY:
+        return base
+    carriers = dict(base.carriers)
+    for carrier_id, price in profile.carrier_prices().items():
+        record = carriers[carrier_id]
+        note = (
+            f"{record.note} Price {price:g} {profile.currency}/{record.unit} from "
+            f"the {profile.name} cost profile ({profile.source})."
+        ).strip()
+        carriers[carrier_id] = record.model_copy(
+            update={"price_eur_per_unit": price, "note": note}
+        )
+    return FactorTable(
+        vehicle_classes=base.vehicle_classes,
+        carriers=carriers,
+        country=profile.country,
+        currency=profile.currency,
+        driver_eur_per_h=profile.driver_per_h,
     )
 
 

@@ -18,12 +18,16 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import ParseError
 from xml.sax import SAXException
 
 import numpy as np
@@ -92,6 +96,19 @@ _EXCLUDED_ACCESS: Final = frozenset({"no", "private"})
 
 DOWNLOAD_NETWORK_TYPE: Final = "drive"
 """OSMnx ``network_type`` used when the network is downloaded."""
+
+OVERPASS_URL: Final = "https://overpass-api.de/api"
+"""Overpass API used for downloads; the ``LOGISTICS_OVERPASS_URL`` environment
+variable names another (a mirror, or a local server)."""
+
+CONNECT_TIMEOUT_S: Final = 4.0
+"""Time allowed to resolve and reach the Overpass server before a download is
+declared impossible (offline): OSMnx itself would wait 60 s for the server's status
+and then up to its 180 s request timeout."""
+
+DOWNLOAD_TIMEOUT_S: Final = 120
+"""OSMnx request timeout of a download once the server answered (Overpass may take
+a minute for a regional query)."""
 
 OSM_SUFFIXES: Final = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf")
 """File name endings :func:`load_network` can read."""
@@ -389,7 +406,11 @@ def resolve_osm_file(
         if candidate.is_file():
             return candidate.resolve()
     looked_in = (
-        "\n".join(f"  - {c.parent.resolve()}" for c in candidates)
+        "\n".join(
+            f"  - {c.parent.resolve()}"
+            + ("" if c.parent.is_dir() else " (folder does not exist)")
+            for c in candidates
+        )
         or "  (no folder to search)"
     )
     msg = (
@@ -465,11 +486,22 @@ def _graph_from_file(path: Path, suffix: str) -> nx.MultiDiGraph:
             return ox.graph_from_xml(xml_path, simplify=False, retain_all=True)
     except NetworkError:
         raise
-    except (OSError, EOFError, ValueError, RuntimeError, SAXException) as exc:
-        # bz2/gzip raise OSError or EOFError on a damaged archive, the XML parser
-        # SAXParseException, OSMnx ValueErrors (e.g. a file without ways), pyosmium
-        # RuntimeError on a damaged PBF.
-        msg = f"cannot read OSM file {path}: {exc}"
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        SAXException,
+        ParseError,
+    ) as exc:
+        # bz2/gzip raise OSError or EOFError on a damaged archive, the XML parsers
+        # SAXParseException or ElementTree's ParseError (a truncated .osm), OSMnx
+        # ValueErrors (e.g. a file without ways), pyosmium RuntimeError on a damaged
+        # PBF.
+        msg = (
+            f"cannot read OSM file {path}: {exc}. The file is damaged or incomplete "
+            "(an interrupted download or copy?): download or copy it again."
+        )
         raise NetworkError(msg) from exc
 
 
@@ -576,9 +608,14 @@ def _fetch_bbox(
     import osmnx as ox
     import requests
 
+    url = overpass_url()
+    _check_reachable(url, label)
     try:
         with _osmnx_settings(
-            use_cache=use_cache, cache_folder=str(_cache.cache_dir() / "osmnx")
+            use_cache=use_cache,
+            cache_folder=str(_cache.cache_dir() / "osmnx"),
+            overpass_url=url,
+            requests_timeout=DOWNLOAD_TIMEOUT_S,
         ):
             return ox.graph_from_bbox(
                 bbox,
@@ -595,6 +632,45 @@ def _fetch_bbox(
     except ValueError as exc:  # OSMnx's InsufficientResponseError, status errors
         msg = f"no usable road network downloaded for bbox {label}: {exc}"
         raise NetworkError(msg) from exc
+
+
+def overpass_url() -> str:
+    """Return the Overpass API URL (``LOGISTICS_OVERPASS_URL`` or the default)."""
+    return os.environ.get("LOGISTICS_OVERPASS_URL", "").strip() or OVERPASS_URL
+
+
+def _check_reachable(url: str, label: str) -> None:
+    """Fail within :data:`CONNECT_TIMEOUT_S` when the Overpass server is unreachable.
+
+    Name resolution has no timeout of its own (it may wait on an unreachable DNS
+    server), so it runs in a daemon thread that is abandoned after the deadline.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    outcome: list[BaseException | None] = []
+
+    def connect() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+                outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=connect, daemon=True)
+    worker.start()
+    worker.join(CONNECT_TIMEOUT_S + 0.5)
+    if outcome and outcome[0] is None:
+        return
+    reason = str(outcome[0]) if outcome else f"no answer in {CONNECT_TIMEOUT_S:g} s"
+    msg = (
+        f"cannot download the road network for bbox {label}: the Overpass API at "
+        f"{url} is unreachable ({reason}). Offline? Give an OSM file instead: "
+        "network.source: osm_file with osm_file: NAME, the file next to the scenario "
+        "or in a folder named with --osm-dir; or run with --allow-geodesic for a "
+        "labelled straight-line estimate."
+    )
+    raise NetworkError(msg)
 
 
 @contextlib.contextmanager

@@ -13,8 +13,10 @@ import csv
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
@@ -25,13 +27,17 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
+from ._yaml import UnquotedNumber, read_yaml
 from .constants import SECONDS_PER_HOUR
 from .exceptions import ScenarioError, UnknownIdError
+from .provenance import file_sha256
 
 __all__ = [
+    "CostSettings",
     "DeliveryPoint",
     "Hub",
     "NetworkSettings",
@@ -53,9 +59,22 @@ _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 def parse_time_of_day(value: Any) -> Any:
     """Turn ``"HH:MM"`` / ``"HH:MM:SS"`` into seconds after midnight.
 
-    Integers are taken as seconds already; anything else is left for pydantic to reject.
-    Hours up to 48 are accepted so a window may run past midnight.
+    Times must be strings: YAML reads an unquoted ``10:00`` as the number 600, which
+    would silently become a window at 00:10, so numbers are refused with a message
+    that says to quote them. Hours up to 48 are accepted so a window may run past
+    midnight.
     """
+    if isinstance(value, UnquotedNumber):
+        raise ValueError(value.quote_hint())
+    if isinstance(value, bool):
+        msg = f"times must be quoted strings like '10:00'; got {value!r}"
+        raise ValueError(msg)
+    if isinstance(value, int | float):
+        msg = (
+            f"times must be quoted strings like '10:00'; got the number {value!r} "
+            "(YAML reads an unquoted 10:00 as 600)"
+        )
+        raise ValueError(msg)
     if isinstance(value, str):
         match = _TIME_RE.match(value)
         if match is None:
@@ -75,8 +94,17 @@ def format_time_of_day(seconds: float) -> str:
     return f"{total_min // 60:02d}:{total_min % 60:02d}"
 
 
+_TIME_PATTERN = r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*$"
+_TIME_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": _TIME_PATTERN,
+    "description": "Time of day 'HH:MM' or 'HH:MM:SS' (hours up to 48), quoted.",
+}
 TimeOfDay = Annotated[
-    int, BeforeValidator(parse_time_of_day), Field(ge=0, le=48 * 3600)
+    int,
+    BeforeValidator(parse_time_of_day),
+    Field(ge=0, le=48 * 3600),
+    WithJsonSchema(_TIME_SCHEMA),
 ]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -84,7 +112,27 @@ Identifier = Annotated[
     str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 ]
 
-_FROZEN = ConfigDict(extra="forbid", frozen=True)
+# Upper bounds of amounts: far above any real delivery day, low enough that the
+# solver's integer scaling (constants.py) cannot overflow. 1e300 or .inf used to pass
+# validation and crash later with an OverflowError naming no field.
+MAX_KG = 100_000.0
+"""Largest payload or order, in kg (a 44 t road train carries about 27 t)."""
+MAX_CRATES = 1_000_000
+"""Largest crate count (also the default capacity: crates not limiting)."""
+MAX_VEHICLES = 1_000
+"""Largest ``count`` of one fleet entry."""
+MAX_FIXED_COST_EUR = 100_000.0
+"""Largest fixed cost of a vehicle day."""
+MAX_COST_PER_KM_EUR = 100.0
+"""Largest running cost per km."""
+MAX_DRIVER_COST_PER_H_EUR = 1_000.0
+"""Largest driver cost per hour."""
+MAX_CO2E_KG_PER_KM = 10.0
+"""Largest flat CO2e per km (a 40 t truck emits about 1 kg CO2e per km)."""
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+"""Every scenario model: unknown fields, changes after validation, NaN and infinite
+numbers refused (``.inf`` or ``.nan`` in YAML used to pass, then crash the solver)."""
 
 
 def _refuse_renamed(data: Any, old: str, new: str) -> Any:
@@ -98,11 +146,26 @@ def _refuse_renamed(data: Any, old: str, new: str) -> Any:
     return data
 
 
+_DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
+"""Window separators: hyphen, en dash (as typographers, and the README, write
+windows) and em dash, with optional spaces."""
+
+
 def _window_from_pair(value: Any) -> Any:
     """Accept ``["07:00", "10:00"]`` and ``"07:00-10:00"`` as well as a mapping."""
-    if isinstance(value, str) and "-" in value:
-        value = value.split("-", 1)
-    if isinstance(value, list | tuple) and len(value) == 2:
+    if isinstance(value, str):
+        parts = _DASHES.split(value.strip())
+        if len(parts) != 2:
+            msg = (
+                "a window is written 'HH:MM-HH:MM' (start and end separated by '-', "
+                f"'\u2013' or '\u2014'); got {value!r}"
+            )
+            raise ValueError(msg)
+        value = parts
+    if isinstance(value, list | tuple):
+        if len(value) != 2:
+            msg = f"a window is a pair [start, end]; got {len(value)} item(s)"
+            raise ValueError(msg)
         return {"start": value[0], "end": value[1]}
     return value
 
@@ -125,8 +188,30 @@ class TimeWindow(BaseModel):
         return self
 
 
-Window = Annotated[TimeWindow, BeforeValidator(_window_from_pair)]
-FULL_DAY = TimeWindow(start=0, end=24 * SECONDS_PER_HOUR)
+_WINDOW_SCHEMA: dict[str, Any] = {
+    "description": (
+        "A time window: 'HH:MM-HH:MM' (hyphen, en or em dash), [start, end] or "
+        "{start, end}."
+    ),
+    "anyOf": [
+        {
+            "type": "string",
+            "pattern": r"^\s*\d{1,2}:\d{2}(:\d{2})?\s*[-\u2013\u2014]"
+            r"\s*\d{1,2}:\d{2}(:\d{2})?\s*$",
+        },
+        {"type": "array", "items": _TIME_SCHEMA, "minItems": 2, "maxItems": 2},
+        {
+            "type": "object",
+            "properties": {"start": _TIME_SCHEMA, "end": _TIME_SCHEMA},
+            "required": ["start", "end"],
+            "additionalProperties": False,
+        },
+    ],
+}
+Window = Annotated[
+    TimeWindow, BeforeValidator(_window_from_pair), WithJsonSchema(_WINDOW_SCHEMA)
+]
+FULL_DAY = TimeWindow.model_validate({"start": "00:00", "end": "24:00"})
 
 
 class VehicleType(BaseModel):
@@ -135,24 +220,37 @@ class VehicleType(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
-    capacity_kg: float = Field(gt=0, description="Payload in kilograms.")
+    capacity_kg: float = Field(gt=0, le=MAX_KG, description="Payload in kilograms.")
     capacity_crates: int = Field(
-        default=1_000_000, ge=0, description="Crates (e.g. 60x40 cm) that fit."
+        default=MAX_CRATES,
+        ge=0,
+        le=MAX_CRATES,
+        description="Crates (e.g. 60x40 cm) that fit.",
     )
     refrigerated: bool = False
     fixed_cost_eur: float = Field(
-        default=0.0, ge=0, description="Cost per day the vehicle is used."
+        default=0.0,
+        ge=0,
+        le=MAX_FIXED_COST_EUR,
+        description="Cost per day the vehicle is used.",
     )
     cost_per_km_eur: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_COST_PER_KM_EUR,
         description=(
             "Running cost per km (energy + wear). Default: from the emission class's "
             "energy use and prices (docs/emissions.md), else 0.40."
         ),
     )
-    driver_cost_per_h_eur: float = Field(
-        default=13.5, ge=0, description="Value of the driver's time per hour (12-15)."
+    driver_cost_per_h_eur: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_DRIVER_COST_PER_H_EUR,
+        description=(
+            "Value of the driver's time per hour. Default: the country cost "
+            "profile's (13.5 in France, domain.md: 12-15)."
+        ),
     )
     paid_time: Literal["trips", "shift"] = Field(
         default="trips",
@@ -166,6 +264,7 @@ class VehicleType(BaseModel):
     co2e_kg_per_km: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_CO2E_KG_PER_KM,
         description=(
             "Flat well-to-wheel kg CO2e per km, used only without an emission class "
             "(default 0.25, DEFRA average diesel van)."
@@ -191,7 +290,7 @@ class FleetEntry(BaseModel):
 
     model_config = _FROZEN
     type: Identifier
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=MAX_VEHICLES)
     max_trips: int = Field(default=2, ge=1, le=10, description=_TRIPS_HELP)
     shift: Window | None = Field(
         default=None, description=_SHIFT_HELP + " Default: the producer's shift."
@@ -326,8 +425,8 @@ class Order(BaseModel):
     id: Identifier
     producer: Identifier
     delivery_point: Identifier
-    kg: float = Field(gt=0)
-    crates: int = Field(default=0, ge=0)
+    kg: float = Field(gt=0, le=MAX_KG)
+    crates: int = Field(default=0, ge=0, le=MAX_CRATES)
     temperature: Literal["ambient", "chilled"] = "ambient"
 
 
@@ -352,7 +451,7 @@ class PooledVehicles(BaseModel):
 
     model_config = _FROZEN
     type: Identifier
-    count: int = Field(default=1, ge=1)
+    count: int = Field(default=1, ge=1, le=MAX_VEHICLES)
     start: Identifier = Field(
         description="Producer or hub id where the vehicle starts."
     )
@@ -391,14 +490,29 @@ class NetworkSettings(BaseModel):
         default=None, description="OSM file, next to the scenario or in --osm-dir."
     )
     margin_km: float = Field(default=5.0, ge=0, le=100)
-    geodesic_fallback: bool = Field(
-        default=True,
+    geodesic_fallback: Literal[False] = Field(
+        default=False,
         description=(
-            "Use the labelled geodesic estimate when no road source is reachable."
+            "Kept for old files; only false is accepted. The geodesic estimate "
+            "replaces a failed road source only with `logistics run "
+            "--allow-geodesic`."
         ),
     )
     detour_factor: float = Field(default=1.3, ge=1.0, le=3.0)
     speed_kmh: float = Field(default=40.0, gt=0, le=130)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_silent_fallback(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("geodesic_fallback") is True:
+            msg = (
+                "geodesic_fallback: true is no longer accepted (a missing or damaged "
+                "OSM file gave plausible but wrong straight-line figures); remove it, "
+                "and run with --allow-geodesic to accept the labelled estimate when "
+                "the road source fails, or set source: geodesic"
+            )
+            raise ValueError(msg)
+        return data
 
     @model_validator(mode="after")
     def _file_when_needed(self) -> NetworkSettings:
@@ -406,6 +520,33 @@ class NetworkSettings(BaseModel):
             msg = "source 'osm_file' needs osm_file (e.g. 'corsica.osm.bz2')"
             raise ValueError(msg)
         return self
+
+
+class CostSettings(BaseModel):
+    """Which country's prices and wages cost the routes."""
+
+    model_config = _FROZEN
+    country: str = Field(
+        default="FR",
+        description=(
+            "Country cost profile (logistics/data/country_costs.csv): fuel and "
+            "electricity prices, driver wage, currency. FR or DE."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _known_country(self) -> CostSettings:
+        from .country import country_profile
+
+        country_profile(self.country)  # raises ValueError naming the known ones
+        return self
+
+    @property
+    def currency(self) -> str:
+        """Currency of every amount of money of the scenario and its reports."""
+        from .country import country_profile
+
+        return country_profile(self.country).currency
 
 
 class SolverSettings(BaseModel):
@@ -417,9 +558,12 @@ class SolverSettings(BaseModel):
     separate_time_limit_s: float = Field(
         default=3.0, gt=0, le=600, description="Budget per producer when separate."
     )
-    seed: int = Field(default=1, ge=0)
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
     solution_limit: int | None = Field(
-        default=None, ge=1, description="Stop after this many improving solutions."
+        default=None,
+        ge=1,
+        le=10**9,
+        description="Stop after this many improving solutions.",
     )
     first_solution: Literal[
         "parallel_cheapest_insertion",
@@ -464,14 +608,30 @@ class Scenario(BaseModel):
             "(a producer's max_working_h overrides it for its vehicles)."
         ),
     )
-    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    network: NetworkSettings = Field(
+        description=(
+            "Where travel distances and times come from; required, so that a "
+            "forgotten road file cannot pass unnoticed."
+        )
+    )
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    costs: CostSettings = Field(
+        default_factory=CostSettings,
+        description="Country cost profile: energy prices, driver wage, currency.",
+    )
     factors: dict[str, Any] = Field(
         default_factory=dict,
         description="Overrides of the emission/cost factor table (docs/emissions.md).",
     )
 
     _source: Path | None = PrivateAttr(default=None)
+    _input_files: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def input_files(self) -> Mapping[str, str]:
+        """``{file name: sha256}`` of the scenario file and the tables it names, in
+        that order (empty for a scenario built in Python)."""
+        return MappingProxyType(self._input_files)
 
     @property
     def source_dir(self) -> Path | None:
@@ -538,31 +698,61 @@ def _duplicates(ids: list[str]) -> list[str]:
     return [i for i, n in Counter(ids).items() if n > 1]
 
 
-def _reference_problems(s: Scenario) -> list[str]:
-    """List broken cross-references, one message per problem, with its field path."""
+def _get(item: Any, key: str) -> Any:
+    """Read a field of a model object or of a raw mapping (``None`` when absent)."""
+    if isinstance(item, dict):
+        return item.get(key)
+    return getattr(item, key, None)
+
+
+def _rows(data: Any, key: str) -> list[Any] | None:
+    """The list under ``key``, or ``None`` when absent or not a list (raw input)."""
+    value = _get(data, key)
+    return value if isinstance(value, list) else None
+
+
+def _ids(rows: list[Any] | None) -> list[str]:
+    return [i for i in (_get(r, "id") for r in rows or []) if isinstance(i, str)]
+
+
+def _id_problems(data: Any) -> list[str]:
+    """List broken id references, one message per problem, with its field path.
+
+    Works on a validated :class:`Scenario` and on the raw mapping alike, so that
+    references are checked even when some fields are invalid: a table that is
+    missing or not a list is not checked against (its own error says why).
+    """
     problems: list[str] = []
-    types = {t.id: t for t in s.vehicle_types}
-    producers = {p.id for p in s.producers}
-    points = {d.id for d in s.delivery_points}
-    hubs = {h.id for h in s.hubs}
+    types = _rows(data, "vehicle_types")
+    producers, points = _rows(data, "producers"), _rows(data, "delivery_points")
+    hubs = _rows(data, "hubs") or []
     for field, ids in (
-        ("vehicle_types", [t.id for t in s.vehicle_types]),
-        ("orders", [o.id for o in s.orders]),
-        (
-            "producers/delivery_points/hubs",
-            [
-                *[p.id for p in s.producers],
-                *[d.id for d in s.delivery_points],
-                *[h.id for h in s.hubs],
-            ],
-        ),
+        ("vehicle_types", _ids(types)),
+        ("orders", _ids(_rows(data, "orders"))),
+        ("producers/delivery_points/hubs", _ids(producers) + _ids(points) + _ids(hubs)),
     ):
         problems += [
             f"{field}: id {d!r} is used more than once; ids must be unique"
             for d in _duplicates(ids)
         ]
-    problems += _fleet_problems(s, types, producers | hubs, producers)
+    problems += _fleet_problems(data, types, producers, hubs)
+    for i, o in enumerate(_rows(data, "orders") or []):
+        where = f"orders[{i}] (id {_get(o, 'id')!r})"
+        for field, rows, what in (
+            ("producer", producers, "producer"),
+            ("delivery_point", points, "delivery point"),
+        ):
+            ref = _get(o, field)
+            if rows is not None and isinstance(ref, str) and ref not in _ids(rows):
+                problems.append(f"{where}.{field}: {ref!r} is not a known {what} id")
+    return problems
+
+
+def _reference_problems(s: Scenario) -> list[str]:
+    """List broken cross-references and impossible orders, one message each."""
+    problems = _id_problems(s)
     problems += _factor_problems(s)
+    types = {t.id: t for t in s.vehicle_types}
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
     max_kg = max((t.capacity_kg for t in usable), default=0.0)
@@ -570,15 +760,6 @@ def _reference_problems(s: Scenario) -> list[str]:
     any_reefer = any(t.refrigerated for t in usable)
     for i, o in enumerate(s.orders):
         where = f"orders[{i}] (id {o.id!r})"
-        if o.producer not in producers:
-            problems.append(
-                f"{where}.producer: {o.producer!r} is not a known producer id"
-            )
-        if o.delivery_point not in points:
-            problems.append(
-                f"{where}.delivery_point: {o.delivery_point!r} is not a known "
-                "delivery point id"
-            )
         if o.kg > max_kg:
             problems.append(
                 f"{where}.kg: {o.kg!r} exceeds the largest vehicle payload "
@@ -602,7 +783,9 @@ def _factor_problems(s: Scenario) -> list[str]:
     from .factors import factors
 
     try:
-        table = factors(s.factors or None)
+        table = factors(s.factors or None, country=s.costs.country)
+    except ScenarioError as exc:
+        return exc.problems  # each names its path under factors. already
     except (ValueError, KeyError) as exc:
         return [f"factors: {line}" for line in str(exc).splitlines() if line.strip()]
     problems = []
@@ -621,28 +804,46 @@ def _factor_problems(s: Scenario) -> list[str]:
 
 
 def _fleet_problems(
-    s: Scenario, types: dict[str, VehicleType], bases: set[str], producer_ids: set[str]
+    data: Any,
+    types: list[Any] | None,
+    producers: list[Any] | None,
+    hubs: list[Any],
 ) -> list[str]:
+    """Fleet entries and pooled vehicles must name known types, bases and owners."""
     problems: list[str] = []
-    for i, p in enumerate(s.producers):
-        for j, entry in enumerate(p.vehicles):
-            if entry.type not in types:
+    type_ids, producer_ids = set(_ids(types)), set(_ids(producers))
+    bases = producer_ids | set(_ids(hubs))
+    any_vehicle = False
+    for i, p in enumerate(producers or []):
+        own = _get(p, "vehicles")
+        any_vehicle = any_vehicle or (own is not None and not isinstance(own, list))
+        for j, entry in enumerate(own if isinstance(own, list) else []):
+            any_vehicle = True
+            kind = _get(entry, "type")
+            if types is not None and isinstance(kind, str) and kind not in type_ids:
                 problems.append(
-                    f"producers[{i}] (id {p.id!r}).vehicles[{j}].type: "
-                    f"{entry.type!r} is not a known vehicle type id"
+                    f"producers[{i}] (id {_get(p, 'id')!r}).vehicles[{j}].type: "
+                    f"{kind!r} is not a known vehicle type id"
                 )
-    for j, v in enumerate(s.pooled_fleet.vehicles):
+    pooled = _get(data, "pooled_fleet")
+    for j, v in enumerate(_rows(pooled, "vehicles") or []):
+        any_vehicle = True
         where = f"pooled_fleet.vehicles[{j}]"
-        if v.type not in types:
-            problems.append(f"{where}.type: {v.type!r} is not a known vehicle type id")
-        for field, site in (("start", v.start), ("end", v.end)):
-            if site is not None and site not in bases:
+        kind = _get(v, "type")
+        if types is not None and isinstance(kind, str) and kind not in type_ids:
+            problems.append(f"{where}.type: {kind!r} is not a known vehicle type id")
+        if producers is None:
+            continue
+        for field in ("start", "end"):
+            site = _get(v, field)
+            if isinstance(site, str) and site not in bases:
                 problems.append(
                     f"{where}.{field}: {site!r} is not a known producer or hub id"
                 )
-        if v.owner is not None and v.owner not in producer_ids:
-            problems.append(f"{where}.owner: {v.owner!r} is not a known producer id")
-    if not any(p.vehicles for p in s.producers) and not s.pooled_fleet.vehicles:
+        owner = _get(v, "owner")
+        if isinstance(owner, str) and owner not in producer_ids:
+            problems.append(f"{where}.owner: {owner!r} is not a known producer id")
+    if producers is not None and not any_vehicle:
         problems.append("producers[*].vehicles: no vehicle at all in the scenario")
     return problems
 
@@ -674,7 +875,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw, yaml_problems = read_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError([f"{path}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -684,6 +885,7 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError([f"{path}: top level must be a mapping of fields"])
     sources: dict[str, Path] = {}
+    raw_names = {t: raw[t] for t in _CSV_TABLES if isinstance(raw.get(t), str)}
     problems: list[str] = []
     for table in _CSV_TABLES:
         if isinstance(raw.get(table), str):
@@ -693,9 +895,20 @@ def load_scenario(path: str | Path) -> Scenario:
                 raw[table] = _read_csv_table(csv_path)
             except OSError as exc:
                 problems.append(f"{path}: {table}: cannot read CSV {csv_path} ({exc})")
+    problems = [f"{path}: {p}" for p in yaml_problems] + problems
+    if problems and any(isinstance(raw.get(t), str) for t in sources):
+        raise ScenarioError(problems)  # an unreadable table: nothing to validate
+    try:
+        scenario = parse_scenario(raw, source=path, table_sources=sources)
+    except ScenarioError as exc:
+        raise ScenarioError(problems + exc.problems) from None
     if problems:
         raise ScenarioError(problems)
-    return parse_scenario(raw, source=path, table_sources=sources)
+    scenario._input_files = {
+        path.name: file_sha256(path),
+        **{str(raw_names[t]): file_sha256(p) for t, p in sources.items()},
+    }
+    return scenario
 
 
 def parse_scenario(
@@ -728,9 +941,16 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(
-            _format_errors(exc, raw, Path(source), table_sources or {})
-        ) from None
+        problems = _format_errors(exc, raw, Path(source), table_sources or {})
+        if not any(not err["loc"] for err in exc.errors()):
+            # Field errors stop pydantic before the cross-reference check: run it on
+            # the raw mapping so that every problem is reported at once.
+            problems += [
+                f"{source}: {line}"
+                for line in _id_problems(raw)
+                if f"{source}: {line}" not in problems
+            ]
+        raise ScenarioError(problems) from None
     if Path(source).is_file():
         scenario._source = Path(source).resolve()
     return scenario
@@ -768,14 +988,26 @@ def _format_errors(
         value = err.get("input")
         shown = _short(value)
         if err["type"] == "missing":
-            messages.append(f"{where}: field is required but missing")
+            hint = _MISSING_HINTS.get(str(loc[-1]), "")
+            messages.append(f"{where}: field is required but missing{hint}")
         elif err["type"] == "extra_forbidden":
             messages.append(
                 f"{where}: unknown field (value {shown}); check the spelling"
             )
+        elif isinstance(value, UnquotedNumber) and rule.startswith("unquoted"):
+            messages.append(f"{where}: {rule}")  # the rule cites the text already
         else:
             messages.append(f"{where}: value {shown}: {rule}")
     return messages
+
+
+_MISSING_HINTS = {
+    "network": (
+        " (name the road source, e.g. network: {source: osm_file, osm_file: "
+        "region.osm.pbf}, or network: {source: geodesic} for the straight-line "
+        "estimate)"
+    ),
+}
 
 
 def _location(
@@ -822,5 +1054,26 @@ def _short(value: Any) -> str:
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """Return the JSON Schema of scenario files."""
-    return Scenario.model_json_schema()
+    """Return the JSON Schema of scenario files, as they are written.
+
+    Times are quoted strings, windows strings, pairs or mappings, and the tables
+    ``producers``, ``delivery_points`` and ``orders`` may be a file name (a table file
+    next to the YAML, not checked by the schema). Cross-references, window order and
+    the rules of the factor table are checked by :func:`load_scenario` only.
+    """
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    for table in _CSV_TABLES:
+        listed = schema["properties"][table]
+        schema["properties"][table] = {
+            "title": listed.pop("title", table),
+            "anyOf": [
+                listed,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Table file name, relative to the YAML file.",
+                },
+            ],
+        }
+    return schema

@@ -14,9 +14,11 @@ import time
 import pytest
 import yaml
 
+import logistics
 from logistics.cli import main
+from logistics.exceptions import FallbackWarning
 
-from .conftest import tiny_raw
+from .conftest import ROOT, TEST_DATA, tiny_raw
 
 
 def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
@@ -78,19 +80,90 @@ def test_schema_prints_json_schema(capsys) -> None:
 
 
 def test_missing_osm_file_is_a_clear_error(tmp_path, capsys) -> None:
-    """An OSM file that cannot be found names the folders looked in."""
+    """An OSM file that cannot be found stops the run (exit 2) naming the folders
+    looked in and what to do; nothing is computed on straight lines."""
     raw = tiny_raw()
-    raw["network"] = {
-        "source": "osm_file",
-        "osm_file": "nowhere.osm.bz2",
-        "geodesic_fallback": False,
-    }
+    raw["network"] = {"source": "osm_file", "osm_file": "nowhere.osm.bz2"}
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    (tmp_path / "osm").mkdir()
+    out = tmp_path / "out"
     assert main(["run", str(path), "-q", "--osm-dir", str(tmp_path / "osm")]) == 2
     err = capsys.readouterr().err
-    assert "nowhere.osm.bz2" in err
-    assert str(tmp_path) in err
+    assert "OSM file 'nowhere.osm.bz2' not found" in err
+    assert str(tmp_path / "osm") in err
+    assert "--allow-geodesic" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_missing_osm_dir_folder_is_flagged(tmp_path, capsys) -> None:
+    """A --osm-dir folder that does not exist is an error, before any work."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_raw()), encoding="utf-8")
+    missing = tmp_path / "no-such-folder"
+    for command in ("run", "validate"):
+        assert (
+            main(
+                [
+                    command,
+                    str(path),
+                    "-q" if command == "run" else "--no-network",
+                    "--osm-dir",
+                    str(missing),
+                ]
+            )
+            == 2
+        )
+        err = capsys.readouterr().err
+        assert f"--osm-dir: folder(s) not found: {missing}" in err
+
+
+def test_allow_geodesic_runs_and_labels_the_fallback(tmp_path, capsys) -> None:
+    """--allow-geodesic turns the missing file into the labelled estimate: the table
+    and report.json say FALLBACK and why."""
+    raw = tiny_raw()
+    raw["network"] = {"source": "osm_file", "osm_file": "nowhere.osm.bz2"}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["run", str(path), "-q", "--allow-geodesic", "--out", str(out)]
+    with pytest.warns(FallbackWarning, match="nowhere.osm.bz2"):
+        assert main(argv) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "(GEODESIC ESTIMATE, not road distances)" in shown
+    assert "FALLBACK: no road network reachable" in shown
+    network = json.loads((out / "report.json").read_text())["network"]
+    assert network["kind"] == "geodesic"
+    assert "FALLBACK" in network["source"]
+    assert "nowhere.osm.bz2" in network["fallback_reason"]
+
+
+def test_validate_checks_coverage_listing_every_far_site(tmp_path, capsys) -> None:
+    """validate loads the OSM file and lists every site off the network with its
+    distance in one message (exit 2), and warns for the merely far ones."""
+    raw = tiny_raw()
+    raw["network"] = {"source": "osm_file", "osm_file": "melun_centre.osm.bz2"}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert main(["validate", str(path), "--osm-dir", str(TEST_DATA)]) == 2
+    captured = capsys.readouterr()
+    assert "network: OpenStreetMap file melun_centre.osm.bz2" in captured.out
+    assert "warning: site 'p0' is 1,756 m from the nearest road node" in captured.out
+    assert "warning: site 'p2' is 1,151 m" in captured.out
+    assert "1 site(s) farther than 3,000 m from the road network" in captured.err
+    assert "'p1' 4,190 m" in captured.err
+    # The bundled Melun scenario is covered: valid, exit 0.
+    assert main(["validate", str(ROOT / "scenarios" / "melun.yaml")]) == 0
+    assert "farthest" in capsys.readouterr().out
+
+
+def test_version_flag_prints_the_version(capsys) -> None:
+    """`logistics --version` prints the package version."""
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"logistics {logistics.__version__}"
 
 
 def test_carbon_price_flag_sets_the_objective(tmp_path) -> None:

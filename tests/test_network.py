@@ -6,8 +6,10 @@ import bz2
 import gzip
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -249,21 +251,48 @@ def test_pbf_loads_through_pyosmium() -> None:
     assert n_components == 1
 
 
-def test_offline_download_raises_network_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A failed download says so (offline?) and leaves OSMnx settings untouched."""
+def test_offline_download_fails_within_5_s_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A download from an unreachable Overpass server (a closed local port) fails in
+    under 5 s, names the server and the ways out, and leaves OSMnx settings as they
+    were (OSMnx alone would wait 60 s for the server's status first)."""
     import osmnx as ox
-    import requests
 
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise requests.ConnectionError("Failed to resolve 'overpass-api.de'")
-
-    monkeypatch.setattr(ox, "graph_from_bbox", refuse)
-    before = (ox.settings.use_cache, ox.settings.cache_folder)
-    with pytest.raises(NetworkError, match=r"cannot download.*Offline\?"):
+    with socket.socket() as probe:  # a port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
+    monkeypatch.setenv("LOGISTICS_OVERPASS_URL", url)
+    before = (ox.settings.use_cache, ox.settings.cache_folder, ox.settings.overpass_url)
+    start = time.perf_counter()
+    with pytest.raises(NetworkError) as caught:
         load_network(
-            osm_file=None, search_dirs=[], download_bbox=(2.60, 48.49, 2.72, 48.57)
+            osm_file=None,
+            search_dirs=[],
+            download_bbox=(2.60, 48.49, 2.72, 48.57),
+            use_cache=False,
         )
-    assert (ox.settings.use_cache, ox.settings.cache_folder) == before
+    assert time.perf_counter() - start < 5
+    message = str(caught.value)
+    assert f"the Overpass API at {url} is unreachable" in message
+    assert "Offline? Give an OSM file instead" in message
+    assert "--osm-dir" in message
+    assert "--allow-geodesic" in message
+    after = (ox.settings.use_cache, ox.settings.cache_folder, ox.settings.overpass_url)
+    assert after == before
+
+
+def test_truncated_xml_is_a_network_error_not_a_parse_traceback(
+    tmp_path: Path,
+) -> None:
+    """An uncompressed .osm cut in the middle is reported as a damaged file."""
+    with bz2.open(TEST_DATA / "melun_centre.osm.bz2", "rb") as src:
+        xml = src.read()
+    cut = tmp_path / "cut.osm"
+    cut.write_bytes(xml[: len(xml) // 2])
+    with pytest.raises(NetworkError, match=r"cannot read OSM file .*cut\.osm.*again"):
+        load_network(osm_file=cut, search_dirs=[], use_cache=False)
 
 
 def test_download_bbox_must_be_west_south_east_north() -> None:

@@ -5,9 +5,16 @@
 
 ``report.json`` keys
 --------------------
-``scenario``; ``network`` {``source``, ``kind``, ``nodes``, ``edges``,
-``fallback_reason``, ``max_snap_distance_m``, ``snap_distance_m`` (per site)};
-``solver`` (the settings used); ``baseline`` (the strategy savings are measured
+``scenario``; ``provenance`` {``tool``, ``version``, ``python``, ``created_utc``,
+``scenario_file``, ``scenario_sha256`` (over the scenario file and its tables),
+``input_files`` ({name: sha256}), ``seed``, ``network_source``, ``network_kind``,
+``osm_file``, ``osm_sha256``} (see :func:`logistics.provenance.provenance_dict`);
+``costs`` {``country``, ``currency`` (of every amount of money in the report: keys
+ending in ``_eur`` hold amounts in this currency), ``diesel_per_l``, ``petrol_per_l``,
+``electricity_per_kwh``, ``driver_per_h``, ``source``, ``year``} (the country cost
+profile, :mod:`logistics.country`); ``network`` {``source``, ``kind``, ``nodes``,
+``edges``, ``fallback_reason``, ``max_snap_distance_m``, ``snap_distance_m`` (per
+site)}; ``solver`` (the settings used); ``baseline`` (the strategy savings are measured
 against, normally ``separate``); ``strategies.<name>`` for each strategy run
 (``separate``, ``pooled``, ...), each with ``description``, ``distance_km``,
 ``duration_h``, ``cost_eur``, ``co2e_kg``, ``vehicles_used``, ``trips``,
@@ -136,9 +143,13 @@ def _strategy_dict(scenario: Scenario, result: StrategyResult) -> dict[str, Any]
 
 def comparison_dict(comparison: Comparison) -> dict[str, Any]:
     """Return the JSON-ready content of ``report.json``."""
+    from ..provenance import provenance_dict
+
     net = comparison.network
     return {
         "scenario": comparison.scenario.name,
+        "provenance": provenance_dict(comparison),
+        "costs": _costs_dict(comparison),
         "network": {
             "source": net.source,
             "kind": net.kind,
@@ -172,6 +183,23 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             for name in comparison.savings
         },
         "wall_time_s": round(comparison.wall_time_s, 2),
+    }
+
+
+def _costs_dict(comparison: Comparison) -> dict[str, Any]:
+    """The country cost profile in force: every amount of money is in ``currency``."""
+    from ..country import country_profile
+
+    profile = country_profile(comparison.scenario.costs.country)
+    return {
+        "country": profile.country,
+        "currency": profile.currency,
+        "diesel_per_l": profile.diesel_per_l,
+        "petrol_per_l": profile.petrol_per_l,
+        "electricity_per_kwh": profile.electricity_per_kwh,
+        "driver_per_h": profile.driver_per_h,
+        "source": profile.source,
+        "year": profile.year,
     }
 
 

@@ -52,8 +52,13 @@ def comparison_rows(comparison: Comparison) -> list[tuple[str, ...]]:
                 saved.append(f"{saving.vehicles_used:d}")
             else:
                 saved.append("")
-        rows.append((label, *values, *saved))
+        rows.append((_in_currency(label, comparison), *values, *saved))
     return rows
+
+
+def _in_currency(label: str, comparison: Comparison) -> str:
+    """Label money with the scenario's currency (EUR unless its profile says)."""
+    return label.replace("EUR", comparison.scenario.costs.currency)
 
 
 _INDICATORS = (
@@ -80,7 +85,7 @@ def indicator_rows(comparison: Comparison) -> list[tuple[str, ...]]:
                 getattr(comparison[name].account, key) - getattr(base, key)
             )
             changes.append(change if change.startswith("-") else "+" + change)
-        rows.append((label, *values, *changes))
+        rows.append((_in_currency(label, comparison), *values, *changes))
     return rows
 
 
@@ -130,7 +135,16 @@ def producer_table(comparison: Comparison, strategy: str) -> Table:
         )
     )
     _name_column(table)
-    _number_columns(table, ["Orders", "Cost EUR", "Saved EUR", "CO2e kg", "Saved kg"])
+    _number_columns(
+        table,
+        [
+            "Orders",
+            _in_currency("Cost EUR", comparison),
+            _in_currency("Saved EUR", comparison),
+            "CO2e kg",
+            "Saved kg",
+        ],
+    )
     for row in comparison.producer_savings(strategy):
         table.add_row(
             names[row["producer"]],
@@ -189,7 +203,12 @@ def comparison_table(comparison: Comparison) -> Table:
     net = comparison.network
     table = Table(
         title=f"{comparison.scenario.name}: {' vs '.join(comparison.strategies)} "
-        "deliveries",
+        "deliveries"
+        + (
+            " [bold red](GEODESIC ESTIMATE, not road distances)[/]"
+            if net.kind == "geodesic"
+            else ""
+        ),
         caption=f"Network: {net.source}"
         + (f" ({net.nodes:,} nodes, {net.edges:,} edges)" if net.nodes else "")
         + f". Objective: {_objective_label(comparison)}.",
