@@ -22,6 +22,7 @@ from .exceptions import FallbackWarning, NetworkError, SnappingError
 
 if TYPE_CHECKING:
     from .matrix import TravelMatrix
+    from .network import RoadNetwork
     from .scenario import Scenario
 
 __all__ = ["NetworkInfo", "TravelData", "build_travel", "osm_search_dirs"]
@@ -49,10 +50,16 @@ class NetworkInfo:
 
 @dataclass(frozen=True)
 class TravelData:
-    """The matrix between all sites and the network description."""
+    """The matrix between all sites and the network description.
+
+    ``road`` is the road network the matrix was built on (``None`` for a geodesic
+    estimate): maps and figures draw its roads and the paths driven along them
+    (:mod:`logistics.paths`).
+    """
 
     matrix: TravelMatrix
     network: NetworkInfo
+    road: RoadNetwork | None = field(default=None, repr=False, compare=False)
 
 
 def osm_search_dirs(
@@ -155,7 +162,7 @@ def build_travel(
                 "",
                 snaps,
             )
-            return TravelData(matrix, info)
+            return TravelData(matrix, info, network)
         except SnappingError:
             raise
         except NetworkError as exc:
