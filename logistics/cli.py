@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help=_RUN_HELP, description=_RUN_HELP)
     run.add_argument("scenario", type=Path, help="Scenario YAML file.")
     run.add_argument(
-        "--out", type=Path, help="Write report.json, routes.csv, stops.csv here."
+        "--out",
+        type=Path,
+        help="Write report.json, routes.csv, stops.csv, map.html and PNG figures here.",
     )
     run.add_argument(
         "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP

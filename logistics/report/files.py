@@ -1,4 +1,8 @@
-"""``report.json``, ``routes.csv`` and ``stops.csv``, written atomically.
+"""``report.json``, ``routes.csv``, ``stops.csv``, ``map.html`` and the figures
+(PNG), written all or none.
+
+``map.html`` is :func:`~logistics.report.map.render_map`'s page, the PNG files
+:func:`~logistics.report.figures.render_figures`'.
 
 ``report.json`` keys
 --------------------
@@ -40,6 +44,10 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..paths import comparison_paths
+from .figures import render_figures
+from .map import render_map
 
 if TYPE_CHECKING:
     from ..comparison import Comparison, StrategyResult
@@ -157,13 +165,15 @@ def _csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write ``report.json``, ``routes.csv`` and ``stops.csv`` into ``out_dir``.
+    """Write ``report.json``, ``routes.csv``, ``stops.csv``, ``map.html`` and the
+    figures (``routes.png``, ``totals.png``, ``producer_savings_<strategy>.png``)
+    into ``out_dir``.
 
     Every file is first written in full to a hidden temporary file in ``out_dir``,
     then all are renamed into place, so a reader never sees a half-written file.
     An error or interrupt while the temporary files are written removes them and
     leaves ``out_dir`` as it was; the renames take microseconds (the command line
-    holds Ctrl-C back until they are done, so it writes the three files or none).
+    holds Ctrl-C back until they are done, so it writes all the files or none).
 
     Parameters
     ----------
@@ -220,15 +230,18 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
                 stop_rows.append(
                     {"strategy": name, "vehicle": route["vehicle"], "seq": seq, **stop}
                 )
-    files = {
+    files: dict[str, str | bytes] = {
         "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "routes.csv": _csv_text(route_rows, route_cols),
         "stops.csv": _csv_text(stop_rows, stop_cols),
     }
+    paths = comparison_paths(comparison)
+    files["map.html"] = render_map(comparison, paths)
+    files.update(render_figures(comparison, paths))
     return _write_all(out, files)
 
 
-def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
+def _write_all(out: Path, files: dict[str, str | bytes]) -> list[Path]:
     """Write every file to a temporary sibling, then rename them all (see
     :func:`write_report`); return the final paths."""
     temps: list[tuple[Path, Path]] = []
@@ -237,7 +250,7 @@ def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
             fd, tmp_name = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
             temps.append((Path(tmp_name), out / name))
             with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
                 handle.flush()
                 os.fsync(handle.fileno())
         # Only now touch the visible files: a failure above leaves the old set.

@@ -24,12 +24,18 @@ def test_report_files_have_documented_keys(
     )
     result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
-    assert sorted(f.name for f in files) == ["report.json", "routes.csv", "stops.csv"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+    written = [
+        "map.html",
+        "producer_savings_pooled.png",
         "report.json",
         "routes.csv",
+        "routes.png",
         "stops.csv",
-    ]  # no temporary file left behind
+        "totals.png",
+    ]
+    assert sorted(f.name for f in files) == written
+    # no temporary file left behind
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == written
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["scenario"] == three_farms.name
     assert set(data["network"]) >= {"source", "nodes", "edges"}
