@@ -90,14 +90,7 @@ def render_map(comparison: Comparison, paths: RoadPaths | None = None) -> str:
         _add_sites(layer, name, result.solution, scenario)
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    coords = list(scenario.site_coordinates().values())
-    fmap.fit_bounds(
-        [
-            [min(c[0] for c in coords), min(c[1] for c in coords)],
-            [max(c[0] for c in coords), max(c[1] for c in coords)],
-        ],
-        padding=(20, 20),
-    )
+    fmap.fit_bounds(_bounds(scenario, paths), padding=(30, 30))
     root = fmap.get_root()
     if not isinstance(root, Figure):  # pragma: no cover - folium maps sit in one
         msg = "folium map without a page"
@@ -108,6 +101,16 @@ def render_map(comparison: Comparison, paths: RoadPaths | None = None) -> str:
         folium.Element(_legend_html(comparison, paths)), name="logistics_legend"
     )
     return _stable_ids(root, root.render())
+
+
+def _bounds(scenario: Scenario, paths: RoadPaths) -> list[list[float]]:
+    """South-west and north-east corners of the sites and of every line driven."""
+    lats = [c[0] for c in scenario.site_coordinates().values()]
+    lons = [c[1] for c in scenario.site_coordinates().values()]
+    for lat, lon in paths.legs.values():
+        lats += [float(lat.min()), float(lat.max())]
+        lons += [float(lon.min()), float(lon.max())]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 def _first_shown(comparison: Comparison) -> str:
@@ -355,7 +358,7 @@ _STYLE: Final = """<style>
 .logistics-title{position:fixed;top:10px;left:60px;z-index:1000;background:#fff;
  padding:4px 10px;border-radius:4px;font:bold 14px sans-serif;
  box-shadow:0 1px 4px rgba(0,0,0,.4)}
-.logistics-legend{position:fixed;bottom:30px;left:10px;z-index:1000;background:#fff;
+.logistics-legend{position:fixed;bottom:64px;left:10px;z-index:1000;background:#fff;
  padding:6px 10px;border-radius:4px;font:12px sans-serif;max-height:45vh;
  max-width:360px;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.4)}
 .logistics-note{font-style:italic;margin-bottom:4px}
