@@ -50,6 +50,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check logistics tests benchmarks examples scripts
 	$(VENV)/bin/mypy logistics examples scripts
 
+# The README's figure (docs/melun_routes.png): Melun's routes, separate vs pooled.
+figure: $(STAMP)
+	$(PY) scripts/readme_figure.py
+
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_benchmarks --time-limit 10
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["render_figures", "savings_by_producer_png"]
 
-_DPI: Final = 110
+DPI: Final = 110
+"""Default resolution of the figures, in pixels per inch."""
 _ROAD_GREY: Final = "#c8c8c8"
 _FARM_COLOUR: Final = "#1b5e20"
 _POINT_COLOUR: Final = "#263238"
@@ -51,6 +52,7 @@ def render_figures(
     paths: RoadPaths | None = None,
     *,
     producer_rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    dpi: int = DPI,
 ) -> dict[str, bytes]:
     """Draw the report's figures as PNG files.
 
@@ -67,6 +69,8 @@ def render_figures(
         :meth:`~logistics.comparison.Comparison.producer_savings`: the same keys plus
         any other ``<method>_saving_eur`` / ``<method>_saving_kg`` columns (one bar
         each).
+    dpi
+        Pixels per inch (the figures are 10 to 15 inches wide).
 
     Returns
     -------
@@ -77,8 +81,8 @@ def render_figures(
     if paths is None:
         paths = comparison_paths(comparison)
     figures = {
-        "routes.png": _png(_routes_figure(comparison, paths)),
-        "totals.png": _png(_totals_figure(comparison)),
+        "routes.png": _png(_routes_figure(comparison, paths), dpi),
+        "totals.png": _png(_totals_figure(comparison), dpi),
     }
     for name in comparison.savings:
         rows = (producer_rows or {}).get(name) or comparison.producer_savings(name)
@@ -88,6 +92,7 @@ def render_figures(
                 f"{comparison.scenario.name}: what each producer saves with {name} "
                 f"(vs {comparison.baseline})"
             ),
+            dpi=dpi,
         )
     return figures
 
@@ -97,16 +102,16 @@ def _new_figure(width_in: float, height_in: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width_in, height_in), dpi=_DPI, layout="tight")
+    figure = Figure(figsize=(width_in, height_in), layout="tight")
     FigureCanvasAgg(figure)
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     # No "Software" entry (it names the matplotlib version): bytes depend on the
     # drawing only.
-    figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -286,6 +291,7 @@ def savings_by_producer_png(
     *,
     title: str = "",
     labels: Mapping[str, str] | None = None,
+    dpi: int = DPI,
 ) -> bytes:
     """Draw what each producer saves, one bar per allocation column, as a PNG.
 
@@ -302,6 +308,8 @@ def savings_by_producer_png(
     labels
         Legend label by column; by default :data:`ISO_LABELS`, else the column
         name without its unit.
+    dpi
+        Pixels per inch.
 
     Returns
     -------
@@ -339,4 +347,4 @@ def savings_by_producer_png(
         ax.spines[["top", "right"]].set_visible(False)
     if title:
         figure.suptitle(title, fontsize=11)
-    return _png(figure)
+    return _png(figure, dpi)
