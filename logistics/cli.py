@@ -267,7 +267,8 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from rich.console import Console
 
     from .comparison import DEFAULT_STRATEGIES, compare
-    from .report import comparison_table, write_report
+    from .report import comparison_table
+    from .report.files import report_files, write_files
     from .report.tables import producer_table
     from .scenario import load_scenario
     from .travel import build_travel
@@ -312,8 +313,9 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
                 f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
             )
     if args.out is not None:
+        files = report_files(comparison)  # map and figures: Ctrl-C still stops here
         with interrupts.held():
-            interrupts.written = write_report(comparison, args.out)
+            interrupts.written = write_files(files, args.out)
         out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
     return 0
 

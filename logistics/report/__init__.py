@@ -1,4 +1,4 @@
-"""Reports: terminal tables and files (JSON, CSV)."""
+"""Reports: terminal tables and files (JSON, CSV, an HTML map, PNG figures)."""
 
 from __future__ import annotations
 

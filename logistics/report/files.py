@@ -41,6 +41,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,7 @@ from .map import render_map
 if TYPE_CHECKING:
     from ..comparison import Comparison, StrategyResult
 
-__all__ = ["comparison_dict", "write_report"]
+__all__ = ["comparison_dict", "report_files", "write_files", "write_report"]
 
 
 def _num(value: float, digits: int) -> float | None:
@@ -169,11 +170,8 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     figures (``routes.png``, ``totals.png``, ``producer_savings_<strategy>.png``)
     into ``out_dir``.
 
-    Every file is first written in full to a hidden temporary file in ``out_dir``,
-    then all are renamed into place, so a reader never sees a half-written file.
-    An error or interrupt while the temporary files are written removes them and
-    leaves ``out_dir`` as it was; the renames take microseconds (the command line
-    holds Ctrl-C back until they are done, so it writes all the files or none).
+    The same as :func:`write_files` of :func:`report_files`: every file is
+    rendered in memory first, then written all or none.
 
     Parameters
     ----------
@@ -187,8 +185,49 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     list of Path
         The files written.
     """
+    return write_files(report_files(comparison), out_dir)
+
+
+def write_files(files: Mapping[str, str | bytes], out_dir: str | Path) -> list[Path]:
+    """Write rendered report files into ``out_dir``, all or none.
+
+    Every file is first written in full to a hidden temporary file in ``out_dir``,
+    then all are renamed into place, so a reader never sees a half-written file.
+    An error or interrupt while the temporary files are written removes them and
+    leaves ``out_dir`` as it was; the renames take microseconds (the command line
+    holds Ctrl-C back until they are done, so it writes all the files or none).
+
+    Parameters
+    ----------
+    files
+        File name -> text (written as UTF-8) or bytes, e.g. from
+        :func:`report_files`.
+    out_dir
+        Output folder (created if needed).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    return _write_all(out, dict(files))
+
+
+def report_files(comparison: Comparison) -> dict[str, str | bytes]:
+    """Render every report file in memory (the slow part: map and figures).
+
+    Parameters
+    ----------
+    comparison
+        A checked comparison.
+
+    Returns
+    -------
+    dict of str to str or bytes
+        File name -> content, for :func:`write_files`.
+    """
     data = comparison_dict(comparison)
     route_cols = [
         "strategy",
@@ -238,7 +277,7 @@ def write_report(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     paths = comparison_paths(comparison)
     files["map.html"] = render_map(comparison, paths)
     files.update(render_figures(comparison, paths))
-    return _write_all(out, files)
+    return files
 
 
 def _write_all(out: Path, files: dict[str, str | bytes]) -> list[Path]:

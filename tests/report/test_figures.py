@@ -88,3 +88,14 @@ def test_savings_figure_takes_more_allocation_columns(
             "pooled (vs separate)"
         ),
     )
+
+
+def test_geodesic_routes_are_straight_and_titled_so(three_farms) -> None:  # type: ignore[no-untyped-def]
+    """Without a road network the figure still draws every trip, with no roads."""
+    from logistics.comparison import compare
+
+    result = compare(three_farms, use_cache=False)
+    pixels = _pixels(render_figures(result)["routes.png"])
+    for strategy in result.results.values():
+        for colour in trip_colours(strategy.solution).values():
+            assert _has_colour(pixels, colour) > 20
