@@ -75,7 +75,7 @@ def render_map(comparison: Comparison, paths: RoadPaths | None = None) -> str:
     if paths is None:
         paths = comparison_paths(comparison)
     scenario = comparison.scenario
-    fmap = folium.Map(tiles=None, control_scale=True, zoom_start=12)
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_start=12, zoom_snap=0.25)
     fmap.default_js = []  # Leaflet is inlined below; no jQuery, Bootstrap...
     fmap.default_css = []
     folium.TileLayer(
@@ -90,7 +90,12 @@ def render_map(comparison: Comparison, paths: RoadPaths | None = None) -> str:
         _add_sites(layer, name, result.solution, scenario)
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.fit_bounds(_bounds(scenario, paths), padding=(30, 30))
+    # Room for the layer control (top right) and the legend (bottom left).
+    fmap.fit_bounds(
+        _bounds(scenario, paths),
+        padding_top_left=(20, 110),
+        padding_bottom_right=(20, 80),
+    )
     root = fmap.get_root()
     if not isinstance(root, Figure):  # pragma: no cover - folium maps sit in one
         msg = "folium map without a page"
@@ -285,36 +290,40 @@ def _popup_html(
 
 
 def _legend_html(comparison: Comparison, paths: RoadPaths) -> str:
-    """A legend box: what the lines are, each trip's colour, the site symbols."""
+    """A legend box: what the lines are, the site symbols, each trip's colour (a
+    folded list per strategy, so that the box hides little of the map)."""
     scenario = comparison.scenario
     parts = [
         f"<div class='logistics-title'>{html.escape(scenario.name)}: "
         f"{' vs '.join(html.escape(n) for n in comparison.results)}</div>",
         "<div class='logistics-legend'>",
         f"<div class='logistics-note'>{html.escape(_lines_note(paths))}</div>",
+        "<div><span class='logistics-dot' style='background:"
+        f"{_FARM_COLOUR}'></span>farm &nbsp; <span class='logistics-dot' "
+        f"style='background:#fff;border-color:{_POINT_COLOUR}'></span>"
+        "delivery point</div>",
     ]
     for name, result in comparison.results.items():
         solution = result.solution
         colours = trip_colours(solution)
-        parts.append(f"<div class='logistics-strategy'><b>{html.escape(name)}</b>")
-        if solution.unserved:
-            parts.append(f" ({len(solution.unserved)} order(s) unserved)")
+        unserved = (
+            f", {len(solution.unserved)} order(s) unserved" if solution.unserved else ""
+        )
+        parts.append(
+            f"<details><summary><b>"
+            f"{html.escape(name)}</b>: {len(colours)} trip(s){unserved}</summary>"
+        )
         for route in solution.routes:
             for number, trip in enumerate(route_trips(route), start=1):
                 parts.append(
                     "<div><span class='logistics-swatch' style='background:"
                     f"{colours[route.vehicle, number]}'></span>"
-                    f"{html.escape(_vehicle_label(route, scenario))} trip {number} "
+                    f"{html.escape(route.vehicle)} · trip {number} · "
                     f"{format_time_of_day(trip[0].departure_s)}-"
                     f"{format_time_of_day(trip[-1].arrival_s)}</div>"
                 )
-        parts.append("</div>")
-    parts.append(
-        "<div><span class='logistics-dot' style='background:"
-        f"{_FARM_COLOUR}'></span>farm &nbsp; <span class='logistics-dot' "
-        f"style='background:#fff;border-color:{_POINT_COLOUR}'></span>"
-        "delivery point</div></div>"
-    )
+        parts.append("</details>")
+    parts.append("</div>")
     return "".join(parts)
 
 
@@ -359,10 +368,10 @@ _STYLE: Final = """<style>
  padding:4px 10px;border-radius:4px;font:bold 14px sans-serif;
  box-shadow:0 1px 4px rgba(0,0,0,.4)}
 .logistics-legend{position:fixed;bottom:64px;left:10px;z-index:1000;background:#fff;
- padding:6px 10px;border-radius:4px;font:12px sans-serif;max-height:45vh;
- max-width:360px;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.4)}
+ padding:6px 10px;border-radius:4px;font:12px sans-serif;max-height:40vh;
+ max-width:320px;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.4)}
+.logistics-legend summary{cursor:pointer;margin-top:4px}
 .logistics-note{font-style:italic;margin-bottom:4px}
-.logistics-strategy{margin-bottom:4px}
 .logistics-swatch{display:inline-block;width:18px;height:4px;margin:0 6px 3px 0;
  vertical-align:middle}
 .logistics-dot{display:inline-block;width:10px;height:10px;border-radius:50%;
