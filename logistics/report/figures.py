@@ -122,6 +122,8 @@ def _routes_figure(comparison: Comparison, paths: RoadPaths) -> Figure:
     """One panel per strategy: grey roads, coloured trips, farms and points."""
     names = list(comparison.results)
     figure = _new_figure(5.2 * len(names), 5.6)
+    # Equal-aspect panels fill the height: keep the top for the title.
+    figure.set_layout_engine("tight", rect=(0, 0, 1, 0.95))
     axes = figure.subplots(1, len(names), squeeze=False)[0]
     box = _extent(comparison, paths)
     roads = _road_lines(comparison, box)
