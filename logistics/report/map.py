@@ -23,6 +23,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
+import numpy as np
+
 from ..paths import RoadPaths, comparison_paths, route_trips
 from ..scenario import format_time_of_day
 from .colours import trip_colours
@@ -144,8 +146,9 @@ def _add_routes(
     for route in solution.routes:
         for number, trip in enumerate(route_trips(route), start=1):
             lat, lon = paths.line([s.site for s in trip])
-            if lat.size < 2:  # a trip that never leaves its site draws nothing
-                lat, lon = lat.repeat(2), lon.repeat(2)
+            if lat.size == 0:  # a trip that never leaves its site: a dot there
+                site_lat, site_lon = scenario.site_coordinates()[trip[0].site]
+                lat, lon = np.array([site_lat] * 2), np.array([site_lon] * 2)
             label = (
                 f"{strategy} · {_vehicle_label(route, scenario)} · trip {number}: "
                 f"{format_time_of_day(trip[0].departure_s)}-"

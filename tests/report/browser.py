@@ -51,7 +51,7 @@ def find_chromium() -> tuple[str | None, str]:
 class Browser:
     """One headless Chromium; :meth:`open` gives a page session to drive."""
 
-    def __init__(self, binary: str, profile: Path, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, binary: str, profile: Path, *, timeout_s: float = 60.0) -> None:
         self.timeout_s = timeout_s
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
@@ -68,7 +68,8 @@ class Browser:
             "about:blank",
         ]
         wrapper = f'exec "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
-        self._log = (profile.parent / "chromium.log").open("wb")
+        self._log_path = profile.parent / "chromium.log"
+        self._log = self._log_path.open("wb")
         self._process = subprocess.Popen(
             ["bash", "-c", wrapper, "bash", *command],
             pass_fds=(to_browser_r, from_browser_w),
@@ -103,9 +104,18 @@ class Browser:
                         return message
                 left = deadline - time.monotonic()
                 if left <= 0 or self._process.poll() is not None:
-                    msg = f"Chromium gave no {what} within {self.timeout_s:.0f} s"
-                    raise TimeoutError(msg)
+                    gave = f"Chromium gave no {what} within {self.timeout_s:.0f} s"
+                    raise TimeoutError(self._failure(gave))
                 self._arrived.wait(min(left, 0.5))
+
+    def _failure(self, what: str) -> str:
+        """Say what went wrong, with the exit status and the end of the log."""
+        self._log.flush()
+        log = self._log_path.read_text(errors="replace").splitlines()
+        return (
+            f"{what} (exit status {self._process.poll()}); its log ends: "
+            + " / ".join(log[-5:])
+        )
 
     def send(
         self, method: str, params: dict[str, Any] | None = None, session: str = ""
@@ -116,7 +126,11 @@ class Browser:
         message["params"] = params or {}
         if session:
             message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        except BrokenPipeError:
+            stopped = f"Chromium stopped before {method}"
+            raise RuntimeError(self._failure(stopped)) from None
         number = self._next_id
         reply = self._wait_for(lambda m: m.get("id") == number, f"reply to {method}")
         if "error" in reply:
