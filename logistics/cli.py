@@ -79,8 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         help=(
-            "Write report.html, report.json, routes.csv, stops.csv and "
-            "route_sheets.csv here (checked writable before solving)."
+            "Write report.html, map.html, report.json, routes.csv, stops.csv, "
+            "route_sheets.csv and PNG figures here (checked writable before solving)."
         ),
     )
     run.add_argument(

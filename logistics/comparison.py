@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -123,6 +123,9 @@ class Comparison:
         Name of the strategy the savings are measured against.
     wall_time_s
         Time taken by :func:`compare`.
+    travel
+        The travel data the strategies were solved on (maps draw the roads and
+        paths from it), or ``None``.
     """
 
     scenario: Scenario
@@ -130,6 +133,7 @@ class Comparison:
     results: Mapping[str, StrategyResult]
     baseline: str
     wall_time_s: float
+    travel: TravelData | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "results", MappingProxyType(dict(self.results)))
@@ -281,6 +285,7 @@ def compare(
         results=ordered,
         baseline=base,
         wall_time_s=time.perf_counter() - t0,
+        travel=travel,
     )
 
 

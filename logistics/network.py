@@ -1,8 +1,10 @@
 """Road network: load OpenStreetMap data once, keep it as compact numpy arrays.
 
-The pipeline needs the road graph for two things only: snapping sites to their nearest
-road node and running one many-to-many shortest-path search. Both work on plain arrays
-(a KD-tree over node coordinates, a :mod:`scipy.sparse` adjacency matrix), so the
+The pipeline needs the road graph for two things: snapping sites to their nearest
+road node and running one many-to-many shortest-path search; maps and figures also draw
+the roads and the paths driven, bends included (each edge keeps OSMnx's geometry as
+shape points). All of it works on plain arrays (a KD-tree over node coordinates, a
+:mod:`scipy.sparse` adjacency matrix, flat shape points), so the
 OSMnx/networkx graph is converted once into a :class:`RoadNetwork` of arrays. That
 object is cached as an ``.npz`` file and reloads in a few milliseconds, where re-parsing
 the OSM XML of a region takes seconds (about 12 s for all of Corsica).
@@ -113,7 +115,7 @@ a minute for a regional query)."""
 OSM_SUFFIXES: Final = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf")
 """File name endings :func:`load_network` can read."""
 
-_CACHE_VERSION: Final = "road-network-v2"
+_CACHE_VERSION: Final = "road-network-v3"
 """Bump whenever the conversion changes, to invalidate cached networks."""
 
 _KINDS: Final = frozenset({"osm_file", "download"})
@@ -145,6 +147,14 @@ class RoadNetwork:
         ``"osm_file"`` or ``"download"``.
     path
         Absolute path of the OSM file, or ``None`` for a download.
+    edge_shape_start
+        Where each edge's shape points start in ``shape_lat`` / ``shape_lon``
+        (``n_edges + 1`` offsets, int64): edge ``k`` bends through the points
+        ``shape_start[k]:shape_start[k + 1]``, in driving order, between its two
+        nodes. ``None`` (with the two arrays below) when every edge is straight.
+    shape_lat, shape_lon
+        The bends of all edges (OSMnx's edge geometry without its end points), in
+        degrees (float64).
     """
 
     node_osmid: IntArray
@@ -157,15 +167,20 @@ class RoadNetwork:
     source: str
     kind: str
     path: str | None = None
+    edge_shape_start: IntArray | None = None
+    shape_lat: FloatArray | None = None
+    shape_lon: FloatArray | None = None
 
     def __post_init__(self) -> None:
-        for name, dtype in _ARRAY_FIELDS.items():
+        for name, dtype in {**_ARRAY_FIELDS, **_SHAPE_FIELDS}.items():
+            if getattr(self, name) is None:
+                continue
             # Read-only views: the network never changes once built (the caller's
             # arrays stay writable, no copy).
             view = np.asarray(getattr(self, name), dtype=dtype).view()
             view.flags.writeable = False
             object.__setattr__(self, name, view)
-        problems = _network_problems(self)
+        problems = _network_problems(self) or _shape_problems(self)
         if problems:
             msg = "invalid RoadNetwork: " + "; ".join(problems)
             raise ValueError(msg)
@@ -205,6 +220,97 @@ class RoadNetwork:
         tail, head, length_m, _ = self._fastest_arcs
         return self._csr(tail, head, length_m)
 
+    @property
+    def has_shapes(self) -> bool:
+        """Whether the edges carry their road geometry (bends between nodes)."""
+        return self.edge_shape_start is not None
+
+    def path_coordinates(self, nodes: Sequence[int]) -> tuple[FloatArray, FloatArray]:
+        """Return the latitudes and longitudes along a path, bends included.
+
+        Parameters
+        ----------
+        nodes
+            Node indices of a path, each consecutive pair joined by an edge (as
+            :func:`~logistics.matrix.road_path` returns them).
+
+        Returns
+        -------
+        lat, lon : numpy.ndarray of float64
+            The first node, then for each edge its bends (the road geometry of
+            the fastest edge between the two nodes, the one the travel times use)
+            and its head node. Straight edges add their head node only.
+
+        Raises
+        ------
+        ValueError
+            If two consecutive nodes are not joined by an edge.
+        """
+        path = np.asarray(nodes, dtype=np.int64)
+        if path.size == 0:
+            return np.empty(0), np.empty(0)
+        edges = self._edges_between(path[:-1], path[1:])
+        lat_parts, lon_parts = [self.node_lat[path[:1]]], [self.node_lon[path[:1]]]
+        for edge, head in zip(edges.tolist(), path[1:].tolist(), strict=True):
+            bend_lat, bend_lon = self._bends(edge)
+            lat_parts.append(bend_lat)
+            lon_parts.append(bend_lon)
+            lat_parts.append(self.node_lat[head : head + 1])
+            lon_parts.append(self.node_lon[head : head + 1])
+        return np.concatenate(lat_parts), np.concatenate(lon_parts)
+
+    def edges_within(
+        self, west: float, south: float, east: float, north: float
+    ) -> list[tuple[FloatArray, FloatArray]]:
+        """Return the shape of every edge with a node inside a bounding box.
+
+        One line per pair of opposite edges (a two-way street is drawn once);
+        self-loops only when they bend.
+
+        Parameters
+        ----------
+        west, south, east, north
+            The box, in degrees.
+
+        Returns
+        -------
+        list of (lat, lon)
+            Each edge's latitudes and longitudes, from tail to head, bends included.
+        """
+        inside = (
+            (self.node_lon >= west)
+            & (self.node_lon <= east)
+            & (self.node_lat >= south)
+            & (self.node_lat <= north)
+        )
+        tail, head = self.edge_from, self.edge_to
+        # Keep u -> v, and v -> u only when there is no u -> v (a one-way street).
+        keys = np.minimum(tail, head) * self.n_nodes + np.maximum(tail, head)
+        _, first = np.unique(keys, return_index=True)
+        chosen = np.zeros(self.n_edges, dtype=bool)
+        chosen[first] = True
+        chosen &= inside[tail] | inside[head]
+        if self.edge_shape_start is None:
+            chosen &= tail != head  # a straight self-loop is a dot
+        else:
+            chosen &= (tail != head) | (np.diff(self.edge_shape_start) > 0)
+        lines = []
+        for edge in np.flatnonzero(chosen).tolist():
+            u, v = int(tail[edge]), int(head[edge])
+            bend_lat, bend_lon = self._bends(edge)
+            lat = np.concatenate(([self.node_lat[u]], bend_lat, [self.node_lat[v]]))
+            lon = np.concatenate(([self.node_lon[u]], bend_lon, [self.node_lon[v]]))
+            lines.append((lat, lon))
+        return lines
+
+    def _bends(self, edge: int) -> tuple[FloatArray, FloatArray]:
+        """The shape points of one edge between its nodes (none if straight)."""
+        start, lat, lon = self.edge_shape_start, self.shape_lat, self.shape_lon
+        if start is None or lat is None or lon is None:
+            return np.empty(0), np.empty(0)
+        lo, hi = int(start[edge]), int(start[edge + 1])
+        return lat[lo:hi], lon[lo:hi]
+
     @cached_property
     def fingerprint(self) -> str:
         """Return a 16-hex-digit digest of the arrays (keys caches built on top)."""
@@ -232,8 +338,8 @@ class RoadNetwork:
             other.path,
         )
         return same_text and all(
-            np.array_equal(getattr(self, name), getattr(other, name))
-            for name in _ARRAY_FIELDS
+            _optional_equal(getattr(self, name), getattr(other, name))
+            for name in (*_ARRAY_FIELDS, *_SHAPE_FIELDS)
         )
 
     def __hash__(self) -> int:
@@ -246,17 +352,43 @@ class RoadNetwork:
         Shortest-path code needs a simple graph; a self-loop never lies on a shortest
         path, and of two parallel edges only the faster one can.
         """
-        order = np.lexsort((self.edge_duration_s, self.edge_to, self.edge_from))
-        tail, head = self.edge_from[order], self.edge_to[order]
-        first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        keep = order[first & (tail != head)]
+        _, keep = self._fastest_edge_ids
         return (
             self.edge_from[keep],
             self.edge_to[keep],
             self.edge_length_m[keep],
             self.edge_duration_s[keep],
         )
+
+    @cached_property
+    def _fastest_edge_ids(self) -> tuple[IntArray, IntArray]:
+        """The edge behind each arc of the sparse matrices, and its sort key.
+
+        Keys are ``tail * n_nodes + head``, increasing, so that the edge joining
+        two nodes is found by binary search.
+        """
+        order = np.lexsort((self.edge_duration_s, self.edge_to, self.edge_from))
+        tail, head = self.edge_from[order], self.edge_to[order]
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+        keep = order[first & (tail != head)]
+        keys = self.edge_from[keep] * self.n_nodes + self.edge_to[keep]
+        return keys, keep
+
+    def _edges_between(self, tail: IntArray, head: IntArray) -> IntArray:
+        """Index of the fastest edge ``tail[i] -> head[i]`` for every ``i``."""
+        keys, edges = self._fastest_edge_ids
+        wanted = tail * self.n_nodes + head
+        position = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+        found = keys.size > 0 and (keys[position] == wanted).all()
+        if not found:
+            bad = int(np.flatnonzero(keys[position] != wanted)[0]) if keys.size else 0
+            msg = (
+                f"no edge from node {int(tail[bad])} to node {int(head[bad])}: not a "
+                "path of this network."
+            )
+            raise ValueError(msg)
+        return edges[position]
 
     @cached_property
     def _kdtree(self) -> cKDTree:
@@ -281,6 +413,38 @@ _ARRAY_FIELDS: Final[dict[str, type[np.generic]]] = {
     "edge_length_m": np.float64,
     "edge_duration_s": np.float64,
 }
+
+
+_SHAPE_FIELDS: Final[dict[str, type[np.generic]]] = {
+    "edge_shape_start": np.int64,
+    "shape_lat": np.float64,
+    "shape_lon": np.float64,
+}
+
+
+def _shape_problems(network: RoadNetwork) -> list[str]:
+    """List what is wrong with the edge shapes (empty when valid or absent)."""
+    arrays = [getattr(network, name) for name in _SHAPE_FIELDS]
+    if all(a is None for a in arrays):
+        return []
+    if any(a is None for a in arrays):
+        return [f"{', '.join(_SHAPE_FIELDS)} must be given together"]
+    start, lat, lon = arrays
+    if start.shape != (network.n_edges + 1,):
+        return [f"edge_shape_start must have shape ({network.n_edges + 1},)"]
+    if lat.ndim != 1 or lat.shape != lon.shape:
+        return ["shape_lat and shape_lon must be 1-D of equal length"]
+    if start[0] != 0 or start[-1] != lat.size or (np.diff(start) < 0).any():
+        return ["edge_shape_start must rise from 0 to the number of shape points"]
+    if not (np.isfinite(lat).all() and np.isfinite(lon).all()):
+        return ["shape_lat and shape_lon must be finite"]
+    return []
+
+
+def _optional_equal(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(a, b))
 
 
 def _network_problems(network: RoadNetwork) -> list[str]:
@@ -778,11 +942,14 @@ def _network_from_graph(
     position = {osmid: i for i, osmid in enumerate(osmids.tolist())}
     lat = np.array([graph.nodes[n]["y"] for n in osmids.tolist()], dtype=np.float64)
     lon = np.array([graph.nodes[n]["x"] for n in osmids.tolist()], dtype=np.float64)
-    rows = [
-        (position[u], position[v], data["length"], data["travel_time"])
-        for u, v, data in graph.edges(data=True)
-    ]
+    rows, bends = [], []
+    for u, v, data in graph.edges(data=True):
+        rows.append((position[u], position[v], data["length"], data["travel_time"]))
+        bends.append(_edge_bends(data.get("geometry"), graph.nodes[u]))
     edges = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    shape_start = np.zeros(len(bends) + 1, dtype=np.int64)
+    shape_start[1:] = np.cumsum([len(b) for b in bends])
+    shape = np.array([p for b in bends for p in b], dtype=np.float64).reshape(-1, 2)
     length_m, duration_s = edges[:, 2], edges[:, 3]
     # Two OSM nodes at identical coordinates give a zero-length edge; a zero weight
     # would be ambiguous for scipy's sparse graphs (explicit zero or no edge?), so
@@ -802,7 +969,24 @@ def _network_from_graph(
         source=source,
         kind=kind,
         path=path,
+        edge_shape_start=shape_start,
+        shape_lat=shape[:, 0],
+        shape_lon=shape[:, 1],
     )
+
+
+def _edge_bends(geometry: Any, tail: dict[str, Any]) -> list[tuple[float, float]]:
+    """The ``(lat, lon)`` points of an OSMnx edge geometry between its two nodes.
+
+    OSMnx gives merged (simplified) edges a LineString from tail to head; other
+    edges have none and are straight. The end points are the nodes themselves.
+    """
+    if geometry is None:
+        return []
+    points = [(float(y), float(x)) for x, y in geometry.coords]
+    if points and points[0] != (tail["y"], tail["x"]):
+        points.reverse()  # never seen from OSMnx 2, but a reversed line would zigzag
+    return points[1:-1]
 
 
 def _read_cached_network(cache_file: Path) -> RoadNetwork | None:
@@ -817,6 +1001,9 @@ def _read_cached_network(cache_file: Path) -> RoadNetwork | None:
             source=str(arrays["source"]),
             kind=str(arrays["kind"]),
             path=path or None,
+            edge_shape_start=arrays.get("edge_shape_start"),
+            shape_lat=arrays.get("shape_lat"),
+            shape_lon=arrays.get("shape_lon"),
         )
     except (KeyError, ValueError) as exc:
         logger.warning("Ignoring invalid cached network %s: %s", cache_file, exc)
@@ -834,6 +1021,11 @@ def _write_cached_network(
             source=np.str_(network.source),
             kind=np.str_(network.kind),
             path=np.str_(network.path or ""),
+            **{
+                name: getattr(network, name)
+                for name in _SHAPE_FIELDS
+                if getattr(network, name) is not None
+            },
         )
     except OSError as exc:
         logger.warning("Could not cache the road network in %s: %s", cache_file, exc)

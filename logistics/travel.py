@@ -71,10 +71,16 @@ class NetworkInfo:
 
 @dataclass(frozen=True)
 class TravelData:
-    """The matrix between all sites and the network description."""
+    """The matrix between all sites and the network description.
+
+    ``road`` is the road network the matrix was built on (``None`` for a geodesic
+    estimate): maps and figures draw its roads and the paths driven along them
+    (:mod:`logistics.paths`).
+    """
 
     matrix: TravelMatrix
     network: NetworkInfo
+    road: RoadNetwork | None = field(default=None, repr=False, compare=False)
 
 
 def osm_search_dirs(
@@ -186,7 +192,7 @@ def build_travel(
                 Path(network.path).name if network.path else "",
                 file_sha256(network.path) if network.path else "",
             )
-            return TravelData(matrix, info)
+            return TravelData(matrix, info, network)
         except SnappingError:
             raise
         except NetworkError as exc:

@@ -32,11 +32,15 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
     assert "Saved by pooled" in out
     assert "Who drives, separate → pooled" in out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "map.html",
+        "producer_savings_pooled.png",
         "report.html",
         "report.json",
         "route_sheets.csv",
         "routes.csv",
+        "routes.png",
         "stops.csv",
+        "totals.png",
     ]
 
 

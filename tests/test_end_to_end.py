@@ -90,6 +90,9 @@ def test_cli_writes_reports_for_melun(tmp_path, monkeypatch, capsys) -> None:
     assert set(snaps) >= {"p_voisenon"}
     assert 0 <= report["network"]["max_snap_distance_m"] < 300
     assert "melun" in capsys.readouterr().out
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"map.html", "routes.png", "totals.png"} <= written
+    assert "producer_savings_pooled.png" in written
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import itertools
 import os
 import shutil
 import socket
@@ -211,6 +212,9 @@ def test_cache_round_trip_gives_an_equal_network(
     cached = load_network(osm_file="melun.osm.bz2", search_dirs=search_dirs)
     assert cached == built == melun
     assert cached.fingerprint == melun.fingerprint
+    assert cached.has_shapes
+    assert cached.shape_lat is not None
+    assert np.array_equal(cached.shape_lat, melun.shape_lat)
 
 
 def test_gz_file_gives_the_same_network(melun: RoadNetwork, tmp_path: Path) -> None:
@@ -342,6 +346,66 @@ def test_road_network_rejects_inconsistent_arrays() -> None:
         _tiny_network(node_lat=[48.5, 48.51])
     with pytest.raises(ValueError, match="kind must be one of"):
         _tiny_network(kind="graphml")
+
+
+def _with_bends() -> RoadNetwork:
+    """The tiny network with a bend on the faster 0 -> 1 edge and two on 1 -> 2."""
+    return _tiny_network(
+        edge_shape_start=[0, 0, 1, 3, 3],
+        shape_lat=[48.505, 48.513, 48.516],
+        shape_lon=[2.61, 2.601, 2.602],
+    )
+
+
+def test_path_coordinates_follow_the_bends_of_the_fastest_edge() -> None:
+    """A path is drawn through the bends of the edge the travel times use."""
+    lat, lon = _with_bends().path_coordinates([0, 1, 2])
+    assert lat.tolist() == [48.50, 48.505, 48.51, 48.513, 48.516, 48.52]
+    assert lon.tolist() == [2.60, 2.61, 2.60, 2.601, 2.602, 2.60]
+    straight_lat, _ = _tiny_network().path_coordinates([0, 1, 2])
+    assert straight_lat.tolist() == [48.50, 48.51, 48.52]
+    with pytest.raises(ValueError, match="no edge from node 2 to node 0"):
+        _with_bends().path_coordinates([0, 1, 2, 0])
+
+
+def test_edges_within_draws_each_street_once_with_its_bends() -> None:
+    """Roads with a node in the box are listed once, from tail to head."""
+    lines = _with_bends().edges_within(2.5, 48.515, 2.7, 48.53)
+    assert [line[0].tolist() for line in lines] == [[48.51, 48.513, 48.516, 48.52]]
+    everything = _with_bends().edges_within(2.0, 48.0, 3.0, 49.0)
+    assert len(everything) == 2  # 0-1 (once for two parallel edges), 1-2; no loop
+
+
+def test_road_network_rejects_inconsistent_shapes() -> None:
+    """Shape offsets must cover every edge and every point, in order."""
+    with pytest.raises(ValueError, match="must be given together"):
+        _tiny_network(edge_shape_start=[0, 0, 0, 0, 0])
+    with pytest.raises(ValueError, match="edge_shape_start must have shape"):
+        _tiny_network(edge_shape_start=[0, 0], shape_lat=[], shape_lon=[])
+    with pytest.raises(ValueError, match="rise from 0"):
+        _tiny_network(
+            edge_shape_start=[0, 2, 1, 2, 2], shape_lat=[1, 2], shape_lon=[1, 2]
+        )
+
+
+def test_melun_path_shapes_add_up_to_the_edge_lengths(melun: RoadNetwork) -> None:
+    """Along the kept OSMnx geometry, a fastest path is as long as its edges say."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from logistics.matrix import great_circle_m
+
+    time_s, parent = dijkstra(melun.csr_duration(), indices=0, return_predecessors=True)
+    node, path = int(np.argmax(time_s)), []
+    while node >= 0:
+        path.append(node)
+        node = int(parent[node])
+    path.reverse()
+    lat, lon = melun.path_coordinates(path)
+    along_m = great_circle_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum()
+    length = melun.csr_length()
+    edges_m = sum(length[u, v] for u, v in itertools.pairwise(path))
+    assert lat.size > len(path)  # the path bends between some of its nodes
+    assert along_m == pytest.approx(edges_m, rel=1e-6)
 
 
 def test_nearest_nodes_matches_brute_force(melun: RoadNetwork) -> None:

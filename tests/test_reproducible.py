@@ -34,7 +34,7 @@ def _figures(report: dict) -> dict:  # type: ignore[type-arg]
 def test_cold_runs_agree_under_two_hash_seeds(tmp_path: Path) -> None:
     """Two cold `logistics run`s (own empty caches, PYTHONHASHSEED 0 and 1) with a
     solution limit (the searches stop on a count, not on the clock) give the same
-    report figures, and a warm rerun gives them again."""
+    report figures, map and PNG files, and a warm rerun gives the figures again."""
     raw = tiny_raw()
     # An evening drop point: p1's van makes two trips, which the warm rerun must
     # read back from the plan store as two trips.
@@ -79,5 +79,9 @@ def test_cold_runs_agree_under_two_hash_seeds(tmp_path: Path) -> None:
         reports.append(json.loads((out / "report.json").read_text()))
     assert _figures(reports[0]) == _figures(reports[1])
     assert _figures(reports[1]) == _figures(reports[2])
+    # The map and the PNG figures are the same bytes too.
+    for name in ("map.html", "routes.png", "totals.png", "producer_savings_pooled.png"):
+        first = (tmp_path / "out-0" / name).read_bytes()
+        assert first == (tmp_path / "out-1" / name).read_bytes(), name
     separate = reports[2]["strategies"]["separate"]["routes"]
     assert max(r["trips"] for r in separate) == 2

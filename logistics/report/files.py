@@ -1,5 +1,6 @@
-"""``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
-``report.html`` (plus ``map.html`` and figures when given), written all or none
+"""``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv``,
+``report.html``, ``map.html`` (:func:`~logistics.report.map.render_map`) and the PNG
+figures (:func:`~logistics.report.figures.render_figures`), written all or none
 (see :func:`write_report`; the CSV columns are listed in :data:`ROUTE_COLUMNS`,
 :data:`STOP_COLUMNS` and :data:`~logistics.report.sheets.SHEET_COLUMNS`).
 
@@ -366,10 +367,27 @@ def report_files(
     *,
     map_html: str | None = None,
     figures: Mapping[str, bytes] | None = None,
+    draw: bool = True,
 ) -> dict[str, str | bytes]:
-    """Return the report files' contents by file name (see :func:`write_report`)."""
+    """Return the report files' contents by file name (see :func:`write_report`).
+
+    With ``draw`` (the default), ``map.html`` and the PNG figures are drawn here
+    (:func:`~logistics.report.map.render_map`,
+    :func:`~logistics.report.figures.render_figures`, along the roads each leg
+    drives) unless given; ``draw=False`` leaves out whatever is not given.
+    """
     from .html import render_html
 
+    if draw and (map_html is None or figures is None):
+        from ..paths import comparison_paths
+        from .figures import render_figures
+        from .map import render_map
+
+        paths = comparison_paths(comparison)
+        if map_html is None:
+            map_html = render_map(comparison, paths)
+        if figures is None:
+            figures = render_figures(comparison, paths)
     data = comparison_dict(comparison)
     files: dict[str, str | bytes] = {
         "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
@@ -394,11 +412,13 @@ def write_report(
     *,
     map_html: str | None = None,
     figures: Mapping[str, bytes] | None = None,
+    draw: bool = True,
 ) -> list[Path]:
     """Write the report files into ``out_dir``, all or none.
 
     ``report.json``, ``routes.csv``, ``stops.csv``, ``route_sheets.csv`` and
-    ``report.html``; ``map.html`` when ``map_html`` is given, and each figure.
+    ``report.html``, ``map.html`` and each figure (drawn here unless given, or left
+    out with ``draw=False``).
     Every file is first written in full to a hidden temporary file in ``out_dir``,
     then all are renamed into place, so a reader never sees a half-written file.
     An error or interrupt while the temporary files are written removes them and
@@ -428,7 +448,7 @@ def write_report(
     OutputError
         When the files cannot be written (nothing was changed then).
     """
-    files = report_files(comparison, map_html=map_html, figures=figures)
+    files = report_files(comparison, map_html=map_html, figures=figures, draw=draw)
     return write_files(out_dir, files)
 
 

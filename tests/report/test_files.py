@@ -25,11 +25,15 @@ def test_report_files_have_documented_keys(
     result = compare(three_farms, travel=travel, use_cache=False)
     files = write_report(result, tmp_path / "out")
     expected = [
+        "map.html",
+        "producer_savings_pooled.png",
         "report.html",
         "report.json",
         "route_sheets.csv",
         "routes.csv",
+        "routes.png",
         "stops.csv",
+        "totals.png",
     ]
     assert sorted(f.name for f in files) == expected
     # no temporary file left behind
