@@ -1,4 +1,4 @@
-"""Command line: ``logistics run|validate|schema|generate``.
+"""Command line: ``logistics run|validate|schema|generate|init|geocode``.
 
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
@@ -95,7 +95,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("scenario", type=Path)
     sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
     _add_generate(sub)
+    init = sub.add_parser("init", help=_INIT_HELP, description=_INIT_HELP)
+    init.add_argument("folder", type=Path, help="Folder to write the template into.")
     return parser
+
+
+_INIT_HELP = (
+    "Write a template scenario to fill in: CSV tables and the same as an .xlsx "
+    "workbook, with a short README; it loads and runs as written."
+)
 
 
 _GENERATE_HELP = (
@@ -273,6 +281,8 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     console = Console(stderr=True, quiet=args.quiet)
     out = Console()
     scenario = load_scenario(args.scenario)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)  # even with --quiet
     scenario = _with_solver_overrides(scenario, args)
     with console.status("starting", spinner="dots") as status:
 
@@ -367,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             from .scenario import load_scenario
 
             s = load_scenario(args.scenario)
+            for note in s.notes:
+                print(f"note: {note}")
             print(
                 f"{args.scenario}: valid ({len(s.producers)} producers, "
                 f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
@@ -374,6 +386,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "generate":
             return _generate(args)
+        if args.command == "init":
+            from .template import write_template
+
+            for written in write_template(args.folder):
+                print(f"wrote {written}")
+            return 0
         with interrupts:
             return _run(args, interrupts)
     except LogisticsError as exc:
