@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +35,7 @@ __all__ = [
     "GeocodedAddress",
     "GeocodingSettings",
     "geocode_sites",
+    "write_geocoded_copy",
 ]
 
 logger = logging.getLogger(__name__)
@@ -222,8 +225,8 @@ class _Lookup:
             location = self._geocode()(address)
         except (GeocoderServiceError, OSError) as exc:
             # Unreachable, refused, timed out or an HTTP error: ask no more.
-            self.failure = f"{type(exc).__name__}: {exc}"
-            logger.warning("geocoder unreachable: %s", self.failure)
+            self.failure = _reason(exc)
+            logger.debug("geocoder unreachable: %s", exc)
             return None
         finally:
             self.requests += 1
@@ -246,14 +249,23 @@ class _Lookup:
             delay = self.settings.min_delay_s
             if delay is None:
                 delay = _DEFAULT_DELAY_S[self.settings.provider]
+            # No retry: an unreachable service fails at once (offline runs must not
+            # wait), and RateLimiter would log a traceback before retrying.
             self._call = RateLimiter(
                 geocoder.geocode,
                 min_delay_seconds=delay,
-                max_retries=1,
-                error_wait_seconds=max(delay, 0.5),
+                max_retries=0,
                 swallow_exceptions=False,
             )
         return self._call
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason for a failed request (geopy's messages nest whole URLs)."""
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    short = errno.group(1).strip() if errno else text[:160]
+    return f"{type(exc).__name__}: {short}"
 
 
 def _answer(location: Any, provider: str) -> dict[str, Any]:
@@ -314,6 +326,72 @@ class _Cache:
         _cache.atomic_write_text(self.path, json.dumps(data, indent=1) + "\n")
 
 
-def as_dict(match: GeocodedAddress) -> dict[str, Any]:
-    """Return a geocoded address as a plain mapping (for reports and copies)."""
-    return asdict(match)
+def write_geocoded_copy(
+    source: Path, out: Path, *, settings: GeocodingSettings | None = None
+) -> dict[str, GeocodedAddress]:
+    """Write a copy of a scenario with the coordinates of its addresses filled in.
+
+    The copy is one YAML file with every table inline (spreadsheet rows included), so
+    it needs neither the tables nor the geocoder; each geocoded site's ``metadata``
+    records the match and its score. A relative ``osm_file`` is rewritten relative to
+    the copy's folder. Comments of the original are not kept.
+
+    Parameters
+    ----------
+    source
+        The scenario file.
+    out
+        Where to write the copy (atomically); must not be ``source``.
+    settings
+        Geocoding settings; default: the scenario's ``geocoding`` section.
+
+    Returns
+    -------
+    dict of str to GeocodedAddress
+        The sites geocoded, by id.
+
+    Raises
+    ------
+    ScenarioError, GeocodingError
+        If the scenario is invalid or an address cannot be geocoded.
+    """
+    import yaml
+
+    from .exceptions import LogisticsError
+    from .scenario import load_scenario_mapping
+
+    if Path(out).resolve() == Path(source).resolve():
+        msg = f"{out}: the copy must not overwrite the scenario it is made from"
+        raise LogisticsError(msg)
+    scenario, raw = load_scenario_mapping(source, geocoding=settings)
+    for rows in (raw.get(t) for t in ("producers", "delivery_points", "hubs")):
+        for row in rows if isinstance(rows, list) else []:
+            match = scenario.geocoded.get(str(row.get("id")))
+            if match is not None:
+                row.setdefault("metadata", {})["geocoded"] = _provenance(match)
+    _relocate_osm_file(raw, Path(source).parent, Path(out).parent)
+    header = (
+        f"# Written by `logistics geocode` from {Path(source).name}: tables inline, "
+        f"{len(scenario.geocoded)} site(s) geocoded\n# by "
+        f"{(settings or scenario.geocoding).service}.\n"
+    )
+    text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=88)
+    _cache.atomic_write_text(Path(out), header + text)
+    return scenario.geocoded
+
+
+def _provenance(match: GeocodedAddress) -> str:
+    score = "no score" if match.score is None else f"score {match.score:.2f}"
+    return f"{match.provider} {score}: {match.label}"
+
+
+def _relocate_osm_file(raw: dict[str, Any], old_dir: Path, new_dir: Path) -> None:
+    """Keep a relative ``network.osm_file`` pointing at the same file from the copy."""
+    network = raw.get("network")
+    if not isinstance(network, dict) or not isinstance(network.get("osm_file"), str):
+        return
+    name = Path(network["osm_file"])
+    if name.is_absolute() or not (old_dir / name).exists():
+        return  # found through --osm-dir / LOGISTICS_OSM_DIR: leave as written
+    target = (old_dir / name).resolve()
+    network["osm_file"] = os.path.relpath(target, new_dir.resolve())

@@ -45,6 +45,7 @@ __all__ = [
     "TimeWindow",
     "VehicleType",
     "load_scenario",
+    "load_scenario_mapping",
     "scenario_json_schema",
 ]
 
@@ -746,7 +747,29 @@ def load_scenario(
     GeocodingError
         If an address cannot be geocoded (no match, low score, service unreachable).
     """
-    path = Path(path)
+    return _load(Path(path), geocoding)[0]
+
+
+def load_scenario_mapping(
+    path: str | Path, *, geocoding: GeocodingSettings | None = None
+) -> tuple[Scenario, dict[str, Any]]:
+    """Read a scenario like :func:`load_scenario`, also returning its plain mapping.
+
+    The mapping has every table inline (rows read from their spreadsheets) and the
+    coordinates of geocoded sites filled in: written back as YAML, it is a scenario
+    file that needs neither the tables nor the geocoder (``logistics geocode``).
+
+    Returns
+    -------
+    tuple of Scenario and dict
+        The validated scenario and the mapping it was validated from.
+    """
+    return _load(Path(path), geocoding)
+
+
+def _load(
+    path: Path, geocoding: GeocodingSettings | None
+) -> tuple[Scenario, dict[str, Any]]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -758,16 +781,15 @@ def load_scenario(
     if not isinstance(raw, dict):
         raise ScenarioError([f"{path}: top level must be a mapping of fields"])
     tables, problems, notes = _read_tables(raw, path)
-    geocoded = _resolve_addresses(raw, path, tables, geocoding)
-    try:
-        scenario = parse_scenario(raw, source=path, table_sources=tables)
-    except ScenarioError as exc:
-        raise ScenarioError(problems + exc.problems) from None
     if problems:
+        # Header and row-shape problems first: geocoding misread cells would only
+        # send requests for garbage.
         raise ScenarioError(problems)
+    geocoded = _resolve_addresses(raw, path, tables, geocoding)
+    scenario = parse_scenario(raw, source=path, table_sources=tables)
     scenario._notes = tuple(notes)
     scenario._geocoded = geocoded
-    return scenario
+    return scenario, raw
 
 
 def _read_tables(

@@ -379,6 +379,8 @@ def _map_header(header: list[str], model: type[BaseModel], base: Table) -> _Colu
     ]
     if "vehicles" in required and "vehicle_type" in present:
         required.remove("vehicles")
+    if "address" in present:  # sites located by address: lat/lon are geocoded
+        required = [n for n in required if n not in {"lat", "lon"}]
     for name in required:
         problems.append(
             f"{base.label}: column {name!r} is missing; every row of {base.name} "
