@@ -63,7 +63,7 @@ _VEHICLE_COLUMNS = {
     "vehicle_max_trips": "max_trips",
 }
 _LIST_FIELDS = {"time_windows"}
-_FALSE_WORDS = {"non": "false", "faux": "false", "oui": "true", "vrai": "true"}
+_BOOLEAN_WORDS = {"non": "false", "faux": "false", "oui": "true", "vrai": "true"}
 _MAX_SUGGESTION_CUTOFF = 0.75
 
 
@@ -133,6 +133,7 @@ class _Columns:
     extra: list[str]
     problems: list[str]
     flagged: set[str]
+    booleans: set[str] = field(default_factory=set)
 
 
 def read_table(path: Path, *, table: str, model: type[BaseModel]) -> Table:
@@ -169,6 +170,7 @@ def read_table(path: Path, *, table: str, model: type[BaseModel]) -> Table:
         header, body, numbers = _split_csv(text, delimiter)
     base = Table(table, path, sheet, [], [], delimiter, encoding, [], notes)
     columns = _map_header(header, model, base)
+    columns.booleans = _boolean_fields(model)
     rows: list[dict[str, Any]] = []
     row_numbers: list[int] = []
     problems = list(columns.problems)
@@ -344,6 +346,9 @@ def _normalise(name: str) -> str:
 
 def _map_header(header: list[str], model: type[BaseModel], base: Table) -> _Columns:
     """Map header cells to fields; one message per misnamed or missing column."""
+    if not any(h.strip() for h in header):
+        message = f"{base.label}: the table is empty (no header row)"
+        return _Columns([], [], [message], set())
     known = [n for n in model.model_fields if n != "metadata"]
     known_all = known + (list(_VEHICLE_COLUMNS) if "vehicles" in known else [])
     fields: list[str | None] = []
@@ -351,8 +356,17 @@ def _map_header(header: list[str], model: type[BaseModel], base: Table) -> _Colu
     problems: list[str] = []
     flagged: set[str] = set()
     present = {_normalise(h) for h in header}
+    seen: set[str] = set()
     for cell in header:
         name = _normalise(cell)
+        if name in seen and name in known_all:
+            problems.append(
+                f"{base.label}: column {cell.strip()!r} appears twice; keep one"
+            )
+            flagged.add(name)
+            fields.append(None)
+            continue
+        seen.add(name)
         if not name:
             fields.append(None)
         elif name in known_all:
@@ -387,9 +401,12 @@ def _map_header(header: list[str], model: type[BaseModel], base: Table) -> _Colu
             f"needs it (columns found: {', '.join(h.strip() for h in header if h)})"
         )
         flagged.add(name)
-    if not header:
-        problems.append(f"{base.label}: the table is empty (no header row)")
     return _Columns(fields, extra, problems, flagged)
+
+
+def _boolean_fields(model: type[BaseModel]) -> set[str]:
+    """Fields typed ``bool`` (where oui/non are read as yes/no)."""
+    return {n for n, info in model.model_fields.items() if info.annotation is bool}
 
 
 def _numeric_fields(model: type[BaseModel]) -> set[str]:
@@ -442,8 +459,10 @@ def _row(
             row[name] = [w for w in _WINDOW_SEPARATORS.split(value) if w]
         elif name == "vehicles":
             row[name] = _vehicles_cell(value, where, problems)
+        elif name in columns.booleans:
+            row[name] = _BOOLEAN_WORDS.get(value.lower(), value)
         else:
-            row[name] = _FALSE_WORDS.get(value.lower(), value)
+            row[name] = value
     if vehicle:
         if "vehicles" in row:
             problems.append(

@@ -359,3 +359,39 @@ def test_unreadable_workbook_is_one_message(tmp_path: Path) -> None:
     (tmp_path / "orders.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ScenarioError, match=r"orders: cannot read .*orders\.xlsx"):
         load_scenario(_scenario_with(tmp_path, orders="orders.xlsx"))
+
+
+def test_duplicate_column_is_one_header_message(tmp_path: Path) -> None:
+    """Two 'kg' columns would let the second win silently: one message instead."""
+    header = [*ORDER_HEADER, "KG"]
+    rows = [[*r, "1"] for r in _order_rows()]
+    _write_csv(tmp_path / "orders.csv", header, rows, "utf-8", ",")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_scenario_with(tmp_path, orders="orders.csv"))
+    assert err.value.problems == [
+        f"{tmp_path / 'orders.csv'} (comma-separated): column 'KG' appears twice; "
+        "keep one"
+    ]
+
+
+def test_empty_table_is_one_message(tmp_path: Path) -> None:
+    """A file without even a header row is one message, not one per column."""
+    (tmp_path / "orders.csv").write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_scenario_with(tmp_path, orders="orders.csv"))
+    assert err.value.problems == [
+        f"{tmp_path / 'orders.csv'} (comma-separated): the table is empty (no header "
+        "row)"
+    ]
+
+
+def test_yes_no_words_only_in_boolean_columns(tmp_path: Path) -> None:
+    """'Non' as a name stays a name; 'non' in refrigerated means false."""
+    header = ["id", "name", "capacity_kg", "refrigerated"]
+    rows = [["van", "Non", "800", "non"], ["reefer", "Oui", "800", "OUI"]]
+    _write_csv(tmp_path / "types.csv", header, rows, "utf-8", ",")
+    scenario = load_scenario(_scenario_with(tmp_path, vehicle_types="types.csv"))
+    assert [(t.name, t.refrigerated) for t in scenario.vehicle_types] == [
+        ("Non", False),
+        ("Oui", True),
+    ]
