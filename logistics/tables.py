@@ -159,6 +159,9 @@ def read_table(path: Path, *, table: str, model: type[BaseModel]) -> Table:
         If the file cannot be read at all.
     """
     suffix = path.suffix.lower()
+    if suffix in {".xls", ".numbers"}:
+        msg = f"the {suffix} format is not read; save the sheet as .xlsx, .ods or CSV"
+        raise OSError(msg)
     if suffix in {".xlsx", ".xlsm", ".ods"}:
         sheet, header, body, numbers = _read_workbook(path, table)
         delimiter = encoding = None

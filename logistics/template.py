@@ -274,12 +274,13 @@ def write_template(
             "files, choose an empty folder"
         )
         raise LogisticsError(msg)
+    workbook = _xlsx_bytes()  # first: without openpyxl, nothing is written
     written = []
     for table, rows in TEMPLATE_TABLES.items():
         written.append(folder / f"{table}.csv")
         atomic_write_bytes(written[-1], _csv_bytes(rows))
     written.append(folder / "collective.xlsx")
-    atomic_write_bytes(written[-1], _xlsx_bytes())
+    atomic_write_bytes(written[-1], workbook)
     settings = _SETTINGS.format(time_limit_s=time_limit_s, separate_s=separate_s)
     for name, files in (
         ("scenario.yaml", {t: f"{t}.csv" for t in TEMPLATE_TABLES}),

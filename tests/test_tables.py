@@ -395,3 +395,10 @@ def test_yes_no_words_only_in_boolean_columns(tmp_path: Path) -> None:
         ("Non", False),
         ("Oui", True),
     ]
+
+
+def test_old_xls_format_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """An .xls (Excel 97) is not read as text: one message says to save as .xlsx."""
+    (tmp_path / "orders.xls").write_bytes(b"\xd0\xcf\x11\xe0 binary")
+    with pytest.raises(ScenarioError, match=r"save the sheet as \.xlsx, \.ods or CSV"):
+        load_scenario(_scenario_with(tmp_path, orders="orders.xls"))
