@@ -5,6 +5,8 @@ process), with a private empty cache:
 
 - ``import``: Python with OSMnx, pyosmium and logistics imported (the floor);
 - ``clip``: :func:`logistics.osm_clip.clip_pbf` to a town-sized box, cold;
+- ``clip, disk index``: the same with libosmium's node-location index in a file
+  (``sparse_file_array``) instead of memory (``flex_mem``, the default);
 - ``clip, cached``: the same call again (digest memo + cached clip);
 - ``network, clipped``: :func:`logistics.network.load_network` with the box, cold
   (clip, OSMnx graph of the clip, filtering, arrays);
@@ -49,6 +51,13 @@ _STEPS = {
     "import": "result = {}",
     "clip": "c = clip_pbf(path, box, highways=DRIVABLE_HIGHWAYS)\n"
     "result = {'ways': c.ways, 'nodes': c.nodes, 'out_mb': c.path.stat().st_size/1e6}",
+    "clip, disk index": (
+        "import logistics.osm_clip as oc, tempfile\n"
+        "index = tempfile.NamedTemporaryFile(suffix='.idx')\n"
+        "oc.LOCATION_STORAGE = 'sparse_file_array,' + index.name\n"
+        "c = clip_pbf(path, box, highways=DRIVABLE_HIGHWAYS)\n"
+        "result = {'ways': c.ways, 'nodes': c.nodes}"
+    ),
     "clip, cached": "clip_pbf(path, box, highways=DRIVABLE_HIGHWAYS)\n"
     "started = time.perf_counter()\n"
     "c = clip_pbf(path, box, highways=DRIVABLE_HIGHWAYS)\n"
