@@ -88,6 +88,21 @@ Identifier = Annotated[
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
+# Issue #12 (spreadsheets, addresses): a site may give an address instead of lat/lon
+# (load_scenario geocodes it before validation, logistics/geocode.py); extra
+# spreadsheet columns (phone, e-mail, product...) are kept as metadata for reports.
+SiteAddress = Annotated[
+    str | None,
+    Field(description="Postal address; geocoded when lat/lon are absent."),
+]
+Metadata = Annotated[
+    dict[str, str],
+    Field(
+        default_factory=dict,
+        description="Free details (phone, contact, product...), e.g. extra columns.",
+    ),
+]
+
 
 def _refuse_renamed(data: Any, old: str, new: str) -> Any:
     """Refuse a field whose meaning changed, naming what replaces it."""
@@ -224,16 +239,8 @@ class Producer(BaseModel):
     name: str = ""
     lat: Latitude
     lon: Longitude
-    # Issue #12 (spreadsheets, addresses): a site may give an address instead of
-    # lat/lon (load_scenario geocodes it before validation, logistics/geocode.py);
-    # extra spreadsheet columns (phone, e-mail...) are kept as metadata for reports.
-    address: str | None = Field(
-        default=None, description="Postal address; geocoded when lat/lon are absent."
-    )
-    metadata: dict[str, str] = Field(
-        default_factory=dict,
-        description="Free site details (phone, contact...), e.g. extra table columns.",
-    )
+    address: SiteAddress = None
+    metadata: Metadata
     available: Window = Field(
         default=FULL_DAY, description="When goods can be collected at the farm."
     )
@@ -294,16 +301,8 @@ class DeliveryPoint(BaseModel):
     kind: DeliveryKind
     lat: Latitude
     lon: Longitude
-    # Issue #12 (spreadsheets, addresses): a site may give an address instead of
-    # lat/lon (load_scenario geocodes it before validation, logistics/geocode.py);
-    # extra spreadsheet columns (phone, e-mail...) are kept as metadata for reports.
-    address: str | None = Field(
-        default=None, description="Postal address; geocoded when lat/lon are absent."
-    )
-    metadata: dict[str, str] = Field(
-        default_factory=dict,
-        description="Free site details (phone, contact...), e.g. extra table columns.",
-    )
+    address: SiteAddress = None
+    metadata: Metadata
     time_windows: list[Window] = Field(min_length=1)
     stop_min: float = Field(
         default=5.0,
@@ -359,10 +358,7 @@ class Order(BaseModel):
     kg: float = Field(gt=0)
     crates: int = Field(default=0, ge=0)
     temperature: Literal["ambient", "chilled"] = "ambient"
-    metadata: dict[str, str] = Field(
-        default_factory=dict,
-        description="Free order details (product...), e.g. extra table columns.",
-    )
+    metadata: Metadata
 
 
 class Hub(BaseModel):
@@ -373,16 +369,8 @@ class Hub(BaseModel):
     name: str = ""
     lat: Latitude
     lon: Longitude
-    # Issue #12 (spreadsheets, addresses): a site may give an address instead of
-    # lat/lon (load_scenario geocodes it before validation, logistics/geocode.py);
-    # extra spreadsheet columns (phone, e-mail...) are kept as metadata for reports.
-    address: str | None = Field(
-        default=None, description="Postal address; geocoded when lat/lon are absent."
-    )
-    metadata: dict[str, str] = Field(
-        default_factory=dict,
-        description="Free site details (phone, contact...), e.g. extra table columns.",
-    )
+    address: SiteAddress = None
+    metadata: Metadata
     opening: Window = FULL_DAY
 
     @model_validator(mode="before")
