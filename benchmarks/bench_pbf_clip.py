@@ -163,6 +163,16 @@ def main() -> None:
         json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n", encoding="utf-8"
     )
     lines = [
+        f"# PBF clip: time and peak memory ({platform.node() or 'machine'}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()})",
+        "",
+        "Command: `python -m benchmarks.bench_pbf_clip " + " ".join(sys.argv[1:]) + "`",
+        "",
+        "One fresh process per row, private empty cache. `clip, cached` first clips",
+        "cold in the same process, so its peak is the cold clip's. `old: XML round",
+        "trip` is only the conversion and OSMnx's parse of the whole file (no",
+        "filtering, simplification or arrays); `network, clipped` is the whole build.",
+        "",
         "| file | MB | step | time s | peak RSS MB | detail |",
         "|---|---|---|---|---|---|",
     ]
