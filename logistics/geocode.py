@@ -172,6 +172,11 @@ def _problems(
             problems.append(f"{where}: site {site_id!r}: the address is empty")
         elif key not in cache.entries:
             unreached.append(f"site {site_id!r} ({address!r})")
+        elif "refused" in cache.entries[key]:
+            problems.append(
+                f"{where}: site {site_id!r}: {settings.service} refuses the address "
+                f"{address!r} ({cache.entries[key]['refused']}); write it in full"
+            )
         elif match is None:
             problems.append(
                 f"{where}: site {site_id!r}: address {address!r} has no match in "
@@ -206,30 +211,32 @@ def _normalise(address: str) -> str:
 class _Lookup:
     """Rate-limited requests to the service; stops asking after it is unreachable.
 
-    Returns a JSON-able answer (``{"lat", "lon", "score", "label"}`` or ``{}`` for no
-    match), or ``None`` when the service could not answer (then nothing is cached).
+    Returns a JSON-able answer (``{"lat", "lon", "score", "label"}``, ``{}`` for no
+    match, ``{"refused": reason}`` for a query the service rejects), or ``None`` when
+    the service could not answer (then nothing is cached).
     """
 
     def __init__(self, settings: GeocodingSettings) -> None:
         self.settings = settings
         self.failure: str = ""
-        self.requests = 0
         self._call: Any = None
 
     def __call__(self, address: str) -> dict[str, Any] | None:
         if self.settings.offline or self.failure:
             return None
-        from geopy.exc import GeocoderServiceError
+        from geopy.exc import GeocoderQueryError, GeocoderServiceError
 
         try:
             location = self._geocode()(address)
+        except GeocoderQueryError as exc:
+            # HTTP 400: the service refuses this query (e.g. too short); it would
+            # refuse it again, so the refusal is an answer, cached like one.
+            return {"refused": str(exc)[:200]}
         except (GeocoderServiceError, OSError) as exc:
-            # Unreachable, refused, timed out or an HTTP error: ask no more.
+            # Unreachable, timed out or a server error: ask no more.
             self.failure = _reason(exc)
             logger.debug("geocoder unreachable: %s", exc)
             return None
-        finally:
-            self.requests += 1
         if location is None:
             return {}
         return _answer(location, self.settings.provider)
@@ -304,7 +311,7 @@ class _Cache:
 
     def get(self, key: str, address: str) -> GeocodedAddress | None:
         answer = self.entries.get(key)
-        if not answer:
+        if not answer or "refused" in answer:
             return None
         return GeocodedAddress(
             address=address,

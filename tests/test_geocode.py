@@ -220,3 +220,19 @@ def test_geocode_command_writes_a_copy_that_needs_no_geocoder(
         "geocoded": "ban score 0.95: 5 Rue Carnot 77000 Melun"
     }
     assert main(["geocode", str(path), "--out", str(path)]) == 2
+
+
+def test_query_the_service_refuses_is_named_not_taken_for_an_outage(
+    cache: Path, server: ReplayServer
+) -> None:
+    """BAN's 400 for a too short query names that address; the others still work."""
+    with pytest.raises(GeocodingError) as err:
+        geocode_sites(
+            [("short", "ab", "f.csv row 2"), ("b", CARNOT, "f.csv row 3")],
+            _settings(server),
+        )
+    (message,) = err.value.problems
+    assert message.startswith(
+        f"f.csv row 2: site 'short': BAN ({server.url}) refuses the address 'ab' ("
+    )
+    assert server.queries == ["ab", CARNOT]
