@@ -1,4 +1,4 @@
-"""Command line: ``logistics run|validate|schema|generate``.
+"""Command line: ``logistics run|validate|schema|generate|init|geocode``.
 
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
@@ -130,7 +130,84 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
     _add_generate(sub)
+    init = sub.add_parser("init", help=_INIT_HELP, description=_INIT_HELP)
+    init.add_argument("folder", type=Path, help="Folder to write the template into.")
+    _add_geocode(sub)
     return parser
+
+
+_GEOCODE_HELP = (
+    "Geocode the sites given by address (BAN by default, cached on disk) and write a "
+    "copy of the scenario with their coordinates, tables inline."
+)
+
+
+def _add_geocode(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    geo = sub.add_parser("geocode", help=_GEOCODE_HELP, description=_GEOCODE_HELP)
+    geo.add_argument("scenario", type=Path, help="Scenario YAML file.")
+    geo.add_argument(
+        "--out", type=Path, help="The copy (default: SCENARIO_geocoded.yaml beside it)."
+    )
+    geo.add_argument(
+        "--provider",
+        choices=["ban", "nominatim"],
+        help="Geocoder (default: the scenario's, else ban).",
+    )
+    geo.add_argument(
+        "--geocoder-url",
+        help="Service address, e.g. http://127.0.0.1:7878 (a self-hosted BAN).",
+    )
+    geo.add_argument(
+        "--min-score", type=float, help="Refuse BAN matches scoring below this."
+    )
+    geo.add_argument("--offline", action="store_true", help="Use cached answers only.")
+
+
+def _geocode(args: argparse.Namespace) -> int:
+    from urllib.parse import urlparse
+
+    import yaml
+
+    from .geocode import GeocodingSettings, write_geocoded_copy
+
+    try:
+        raw = yaml.safe_load(args.scenario.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        raw = {}  # load_scenario reports it properly below
+    section = raw.get("geocoding") if isinstance(raw, dict) else None
+    options = dict(section) if isinstance(section, dict) else {}
+    if args.provider is not None:
+        options["provider"] = args.provider
+    if args.geocoder_url is not None:
+        url = urlparse(args.geocoder_url)
+        options["scheme"] = url.scheme or "https"
+        options["domain"] = url.netloc or url.path
+    if args.min_score is not None:
+        options["min_score"] = args.min_score
+    if args.offline:
+        options["offline"] = True
+    try:
+        settings = GeocodingSettings.model_validate(options)
+    except ValidationError as exc:
+        problems = [
+            f"geocoding.{'.'.join(map(str, e['loc']))}: value {e['input']!r}: "
+            f"{e['msg']}"
+            for e in exc.errors()
+        ]
+        raise ScenarioError(problems) from None
+    out = args.out or args.scenario.with_name(f"{args.scenario.stem}_geocoded.yaml")
+    found = write_geocoded_copy(args.scenario, out, settings=settings)
+    for site, match in found.items():
+        score = "" if match.score is None else f" (score {match.score:.2f})"
+        print(f"{site}: {match.lat:.6f}, {match.lon:.6f}  {match.label}{score}")
+    print(f"wrote {out} ({len(found)} site(s) geocoded by {settings.service})")
+    return 0
+
+
+_INIT_HELP = (
+    "Write a template scenario to fill in: CSV tables and the same as an .xlsx "
+    "workbook, with a short README; it loads and runs as written."
+)
 
 
 _GENERATE_HELP = (
@@ -311,6 +388,8 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     if args.out is not None:
         check_writable(args.out, what="--out")  # before any solving
     scenario = load_scenario(args.scenario)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)  # even with --quiet
     scenario = _with_solver_overrides(scenario, args)
     with console.status("starting", spinner="dots") as status:
 
@@ -423,6 +502,8 @@ def _validate(args: argparse.Namespace) -> int:
 
     _check_osm_dirs(args.osm_dir)
     s = load_scenario(args.scenario)
+    for note in s.notes:
+        print(f"note: {note}")
     print(
         f"{args.scenario}: valid ({len(s.producers)} producers, "
         f"{len(s.delivery_points)} delivery points, {len(s.orders)} orders)"
@@ -508,6 +589,14 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "generate":
             return _generate(args)
+        if args.command == "geocode":
+            return _geocode(args)
+        if args.command == "init":
+            from .template import write_template
+
+            for written in write_template(args.folder):
+                print(f"wrote {written}")
+            return 0
         with interrupts:
             return _run(args, interrupts)
     except LogisticsError as exc:

@@ -38,6 +38,22 @@ class UnknownIdError(LogisticsError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class GeocodingError(LogisticsError, LookupError):
+    """Addresses could not be turned into coordinates.
+
+    Parameters
+    ----------
+    problems
+        One message per address without a match or with a low score, and one listing
+        the addresses neither cached nor reachable.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        head = f"{len(self.problems)} geocoding problem(s):"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
 class NetworkError(LogisticsError, RuntimeError):
     """The road network cannot be built (missing file, offline download, ...)."""
 

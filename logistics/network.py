@@ -494,6 +494,7 @@ def load_network(
     osm_file: str | os.PathLike[str] | None,
     search_dirs: Sequence[Path],
     download_bbox: tuple[float, float, float, float] | None = None,
+    clip_bbox: tuple[float, float, float, float] | None = None,
     use_cache: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> RoadNetwork:
@@ -511,6 +512,11 @@ def load_network(
     download_bbox
         ``(west, south, east, north)`` in degrees (the OSMnx 2 order), used only when
         ``osm_file`` is ``None``.
+    clip_bbox
+        ``(west, south, east, north)``: a ``.osm.pbf`` file is first clipped to the
+        drivable ways touching this box (:func:`logistics.osm_clip.clip_pbf`), so
+        that a regional extract of hundreds of MB is never parsed whole. ``None``
+        reads the whole file. Ignored for XML files (already small extracts).
     use_cache
         Read and write the converted arrays (and, for downloads, OSMnx's HTTP cache)
         under :func:`logistics._cache.cache_dir`.
@@ -531,6 +537,8 @@ def load_network(
     """
     if osm_file is not None:
         path = resolve_osm_file(osm_file, search_dirs)
+        if _osm_suffix(path) == ".osm.pbf":
+            return _load_pbf(path, clip_bbox, use_cache=use_cache, progress=progress)
         return _load_osm_file(path, use_cache=use_cache, progress=progress)
     if download_bbox is not None:
         return _download_network(download_bbox, use_cache=use_cache, progress=progress)
@@ -589,7 +597,7 @@ def _load_osm_file(
     path: Path, *, use_cache: bool, progress: Callable[[str], None] | None
 ) -> RoadNetwork:
     """Load ``path`` from the array cache, or parse, filter and cache it."""
-    suffix = _osm_suffix(path)
+    _osm_suffix(path)  # refuse an unsupported ending before any work
     stat = path.stat()
     key = _cache.cache_key(
         "osm_file",
@@ -606,12 +614,62 @@ def _load_osm_file(
         _say(progress, f"Loaded road network {path.name} from cache {cache_file}")
         return cached
 
-    reader = "pyosmium + OSMnx" if suffix == ".osm.pbf" else "OSMnx"
-    _say(progress, f"Reading OSM file {path} with {reader}")
-    graph = _graph_from_file(path, suffix)
+    _say(progress, f"Reading OSM file {path} with OSMnx")
+    graph = _graph_from_file(path)
     network = _network_from_graph(
         _prepare_graph(graph, progress),
-        source=f"OpenStreetMap file {path.name} ({reader})",
+        source=f"OpenStreetMap file {path.name} (OSMnx)",
+        kind="osm_file",
+        path=str(path),
+    )
+    if use_cache:
+        _write_cached_network(cache_file, network, progress)
+    return network
+
+
+def _load_pbf(
+    path: Path,
+    bbox: tuple[float, float, float, float] | None,
+    *,
+    use_cache: bool,
+    progress: Callable[[str], None] | None,
+) -> RoadNetwork:
+    """Clip a PBF to ``bbox`` with pyosmium (cached), then build the network from it."""
+    from .osm_clip import clip_pbf
+
+    box = "" if bbox is None else " to W,S,E,N " + ",".join(f"{v:.4f}" for v in bbox)
+    with tempfile.TemporaryDirectory(prefix="logistics-clip-") as folder:
+        _say(progress, f"Clipping {path.name}{box} with pyosmium")
+        clip = clip_pbf(
+            path,
+            bbox,
+            highways=DRIVABLE_HIGHWAYS,
+            use_cache=use_cache,
+            out_dir=Path(folder),
+        )
+        if clip.ways == 0:
+            msg = (
+                f"OSM file {path} has no drivable road{box or ''}: the sites lie "
+                "outside the extract. Use the extract of their region."
+            )
+            raise NetworkError(msg)
+        key = _cache.cache_key(
+            "pbf_clip",
+            clip.path.name,  # content-derived: file digest, box, road classes
+            FRENCH_SPEEDS_KMH,
+            FALLBACK_SPEED_KMH,
+            _CACHE_VERSION,
+        )
+        cache_file = _cache.cache_dir() / "networks" / f"{path.name}.{key}.npz"
+        if use_cache and (cached := _read_cached_network(cache_file)) is not None:
+            _say(progress, f"Loaded road network {path.name} from cache {cache_file}")
+            return cached
+        _say(progress, f"Reading the clip of {path.name} with OSMnx")
+        graph = _graph_from_file(clip.path)
+    clipped = "" if bbox is None else ", clipped" + box
+    network = _network_from_graph(
+        _prepare_graph(graph, progress),
+        source=f"OpenStreetMap file {path.name}{clipped} (pyosmium + OSMnx)",
         kind="osm_file",
         path=str(path),
     )
@@ -632,22 +690,17 @@ def _osm_suffix(path: Path) -> str:
     raise NetworkError(msg)
 
 
-def _graph_from_file(path: Path, suffix: str) -> nx.MultiDiGraph:
-    """Parse an OSM file into an unsimplified OSMnx graph with every component.
+def _graph_from_file(path: Path) -> nx.MultiDiGraph:
+    """Parse an OSM XML file into an unsimplified OSMnx graph with every component.
 
     Unsimplified so that highway filtering sees one type per edge (simplification
     merges edges into lists of types); all components so that filtering runs first.
-    OSMnx reads ``.bz2`` and ``.gz`` itself; PBF is converted to XML via pyosmium.
+    OSMnx reads ``.bz2`` and ``.gz`` itself; a PBF arrives here clipped to XML.
     """
     import osmnx as ox  # lazy: OSMnx takes ~1 s to import
 
     try:
-        if suffix != ".osm.pbf":
-            return ox.graph_from_xml(path, simplify=False, retain_all=True)
-        with tempfile.TemporaryDirectory(prefix="logistics-osm-") as folder:
-            xml_path = Path(folder) / path.name.removesuffix(".pbf")
-            _pbf_to_osm_xml(path, xml_path)
-            return ox.graph_from_xml(xml_path, simplify=False, retain_all=True)
+        return ox.graph_from_xml(path, simplify=False, retain_all=True)
     except NetworkError:
         raise
     except (
@@ -667,60 +720,6 @@ def _graph_from_file(path: Path, suffix: str) -> nx.MultiDiGraph:
             "(an interrupted download or copy?): download or copy it again."
         )
         raise NetworkError(msg) from exc
-
-
-def _pbf_to_osm_xml(pbf_path: Path, xml_path: Path) -> None:
-    """Write the drivable ways of a PBF file, and their nodes, as OSM XML.
-
-    OSMnx only reads XML. pyosmium is an optional dependency, imported here only.
-    """
-    try:
-        import osmium  # type: ignore[import-not-found, unused-ignore]
-    except ImportError as exc:
-        msg = (
-            f"reading {pbf_path.name} needs pyosmium, which is not installed: "
-            "`pip install osmium`, or convert the file to XML first with "
-            f"`osmium cat {pbf_path.name} -o {pbf_path.name.removesuffix('.pbf')}`."
-        )
-        raise NetworkError(msg) from exc
-    from xml.sax.saxutils import quoteattr
-
-    nodes: dict[int, tuple[float, float]] = {}
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
-    skipped = 0
-    processor = (
-        osmium.FileProcessor(str(pbf_path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
-    for way in processor:
-        if not isinstance(way, osmium.osm.Way):
-            continue  # the EntityFilter passes ways only; this narrows the type
-        tags = dict(way.tags)
-        if tags.get("highway") not in DRIVABLE_HIGHWAYS:
-            continue
-        if not all(nd.location.valid() for nd in way.nodes):
-            skipped += 1  # cut by the extract's boundary
-            continue
-        for nd in way.nodes:
-            nodes[nd.ref] = (nd.location.lat, nd.location.lon)
-        ways.append((way.id, [nd.ref for nd in way.nodes], tags))
-    if skipped:
-        logger.info("Skipped %d way(s) with nodes outside %s", skipped, pbf_path.name)
-    with xml_path.open("w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        out.write('<osm version="0.6" generator="logistics (pyosmium)">\n')
-        for ref, (lat, lon) in nodes.items():
-            out.write(f'<node id="{ref}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
-        for way_id, refs, tags in ways:
-            out.write(f'<way id="{way_id}">')
-            out.writelines(f'<nd ref="{ref}"/>' for ref in refs)
-            out.writelines(
-                f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()
-            )
-            out.write("</way>\n")
-        out.write("</osm>\n")
 
 
 def _download_network(

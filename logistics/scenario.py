@@ -9,8 +9,6 @@ is reported at once, each naming the file, the field path, the value and the rul
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -34,7 +32,9 @@ from pydantic import (
 from ._yaml import UnquotedNumber, read_yaml
 from .constants import SECONDS_PER_HOUR
 from .exceptions import ScenarioError, UnknownIdError
+from .geocode import GeocodedAddress, GeocodingSettings
 from .provenance import file_sha256
+from .tables import Table
 
 __all__ = [
     "CostSettings",
@@ -50,6 +50,7 @@ __all__ = [
     "TimeWindow",
     "VehicleType",
     "load_scenario",
+    "load_scenario_mapping",
     "scenario_json_schema",
 ]
 
@@ -134,6 +135,26 @@ _FROZEN = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 """Every scenario model: unknown fields, changes after validation, NaN and infinite
 numbers refused (``.inf`` or ``.nan`` in YAML used to pass, then crash the solver)."""
 
+# Issue #12 (spreadsheets, addresses): a site may give an address instead of lat/lon
+# (load_scenario geocodes it before validation, logistics/geocode.py); extra
+# spreadsheet columns (phone, e-mail, product...) are kept as metadata for reports.
+SiteAddress = Annotated[
+    str | None,
+    Field(
+        max_length=300,
+        description=(
+            "Postal address: geocoded when lat/lon are absent; shown on route sheets."
+        ),
+    ),
+]
+Metadata = Annotated[
+    dict[str, str],
+    Field(
+        default_factory=dict,
+        description="Free details (phone, contact, product...), e.g. extra columns.",
+    ),
+]
+
 
 def _refuse_renamed(data: Any, old: str, new: str) -> Any:
     """Refuse a field whose meaning changed, naming what replaces it."""
@@ -149,6 +170,22 @@ def _refuse_renamed(data: Any, old: str, new: str) -> Any:
 _DASHES = re.compile(r"\s*[-\u2013\u2014]\s*")
 """Window separators: hyphen, en dash (as typographers, and the README, write
 windows) and em dash, with optional spaces."""
+
+
+def _coordinates_or_address(data: Any) -> Any:
+    """Say that a site with an address but no lat/lon still needs geocoding."""
+    if (
+        isinstance(data, dict)
+        and data.get("address")
+        and (data.get("lat") is None or data.get("lon") is None)
+    ):
+        msg = (
+            f"no lat/lon, and the address {data['address']!r} was not geocoded: read "
+            "the file with load_scenario (which geocodes addresses) or run "
+            "`logistics geocode SCENARIO`"
+        )
+        raise ValueError(msg)
+    return data
 
 
 def _window_from_pair(value: Any) -> Any:
@@ -303,13 +340,10 @@ class Producer(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
-    address: str | None = Field(
-        default=None,
-        max_length=300,
-        description="Postal address, shown on route sheets (not used for routing).",
-    )
     lat: Latitude
     lon: Longitude
+    address: SiteAddress = None
+    metadata: Metadata
     available: Window = Field(
         default=FULL_DAY, description="When goods can be collected at the farm."
     )
@@ -349,6 +383,7 @@ class Producer(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _renamed_fields(cls, data: Any) -> Any:
+        _coordinates_or_address(data)
         return _refuse_renamed(
             data,
             "loading_min",
@@ -366,14 +401,11 @@ class DeliveryPoint(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
-    address: str | None = Field(
-        default=None,
-        max_length=300,
-        description="Postal address, shown on route sheets (not used for routing).",
-    )
     kind: DeliveryKind
     lat: Latitude
     lon: Longitude
+    address: SiteAddress = None
+    metadata: Metadata
     time_windows: list[Window] = Field(min_length=1)
     stop_min: float = Field(
         default=5.0,
@@ -397,6 +429,7 @@ class DeliveryPoint(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _renamed_fields(cls, data: Any) -> Any:
+        _coordinates_or_address(data)
         return _refuse_renamed(
             data,
             "service_min",
@@ -428,6 +461,7 @@ class Order(BaseModel):
     kg: float = Field(gt=0, le=MAX_KG)
     crates: int = Field(default=0, ge=0, le=MAX_CRATES)
     temperature: Literal["ambient", "chilled"] = "ambient"
+    metadata: Metadata
 
 
 class Hub(BaseModel):
@@ -436,14 +470,16 @@ class Hub(BaseModel):
     model_config = _FROZEN
     id: Identifier
     name: str = ""
-    address: str | None = Field(
-        default=None,
-        max_length=300,
-        description="Postal address, shown on route sheets (not used for routing).",
-    )
     lat: Latitude
     lon: Longitude
+    address: SiteAddress = None
+    metadata: Metadata
     opening: Window = FULL_DAY
+
+    @model_validator(mode="before")
+    @classmethod
+    def _geocoded(cls, data: Any) -> Any:
+        return _coordinates_or_address(data)
 
 
 class PooledVehicles(BaseModel):
@@ -623,6 +659,8 @@ class Scenario(BaseModel):
         default_factory=dict,
         description="Overrides of the emission/cost factor table (docs/emissions.md).",
     )
+    # Issue #12 part 4: how sites given by address are geocoded.
+    geocoding: GeocodingSettings = Field(default_factory=GeocodingSettings)
 
     _source: Path | None = PrivateAttr(default=None)
     _input_files: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -632,6 +670,19 @@ class Scenario(BaseModel):
         """``{file name: sha256}`` of the scenario file and the tables it names, in
         that order (empty for a scenario built in Python)."""
         return MappingProxyType(self._input_files)
+
+    _notes: tuple[str, ...] = PrivateAttr(default=())
+    _geocoded: dict[str, GeocodedAddress] = PrivateAttr(default_factory=dict)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Remarks from reading the files that are not errors (e.g. kept columns)."""
+        return self._notes
+
+    @property
+    def geocoded(self) -> dict[str, GeocodedAddress]:
+        """Sites whose lat/lon came from their address, with the match and score."""
+        return dict(self._geocoded)
 
     @property
     def source_dir(self) -> Path | None:
@@ -850,17 +901,32 @@ def _fleet_problems(
 
 # -- loading --------------------------------------------------------------------------
 
-_CSV_TABLES = ("orders", "delivery_points", "producers")
+# Tables a YAML file may name as a spreadsheet (CSV, .xlsx, .ods): logistics/tables.py.
+_TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "orders": Order,
+    "delivery_points": DeliveryPoint,
+    "producers": Producer,
+    "vehicle_types": VehicleType,
+    "hubs": Hub,
+}
+_SITE_TABLES = ("producers", "delivery_points", "hubs")
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | Path, *, geocoding: GeocodingSettings | None = None
+) -> Scenario:
     """Read and validate a scenario YAML file.
 
     Parameters
     ----------
     path
-        The YAML file. Tables ``orders``, ``delivery_points`` and ``producers`` may be
-        given as the name of a CSV file, relative to the YAML file.
+        The YAML file. Tables ``orders``, ``delivery_points``, ``producers``,
+        ``vehicle_types`` and ``hubs`` may be given as the name of a CSV, .xlsx or
+        .ods file, relative to the YAML file (``file.xlsx`` reads the sheet named after
+        the table, else the first sheet).
+    geocoding
+        How to geocode sites given by ``address`` without lat/lon; default: the
+        scenario's ``geocoding`` section (BAN, cached on disk).
 
     Returns
     -------
@@ -870,10 +936,34 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises
     ------
     ScenarioError
-        With one message per problem, each naming the file, the field path, the value
-        and the rule.
+        With one message per problem, each naming the file, the field path (or the
+        spreadsheet row and column), the value and the rule.
+    GeocodingError
+        If an address cannot be geocoded (no match, low score, service unreachable).
     """
-    path = Path(path)
+    return _load(Path(path), geocoding)[0]
+
+
+def load_scenario_mapping(
+    path: str | Path, *, geocoding: GeocodingSettings | None = None
+) -> tuple[Scenario, dict[str, Any]]:
+    """Read a scenario like :func:`load_scenario`, also returning its plain mapping.
+
+    The mapping has every table inline (rows read from their spreadsheets) and the
+    coordinates of geocoded sites filled in: written back as YAML, it is a scenario
+    file that needs neither the tables nor the geocoder (``logistics geocode``).
+
+    Returns
+    -------
+    tuple of Scenario and dict
+        The validated scenario and the mapping it was validated from.
+    """
+    return _load(Path(path), geocoding)
+
+
+def _load(
+    path: Path, geocoding: GeocodingSettings | None
+) -> tuple[Scenario, dict[str, Any]]:
     try:
         raw, yaml_problems = read_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -884,38 +974,104 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError([f"{path}: not valid YAML ({exc})"]) from None
     if not isinstance(raw, dict):
         raise ScenarioError([f"{path}: top level must be a mapping of fields"])
-    sources: dict[str, Path] = {}
-    raw_names = {t: raw[t] for t in _CSV_TABLES if isinstance(raw.get(t), str)}
-    problems: list[str] = []
-    for table in _CSV_TABLES:
-        if isinstance(raw.get(table), str):
-            csv_path = path.parent / raw[table]
-            sources[table] = csv_path
-            try:
-                raw[table] = _read_csv_table(csv_path)
-            except OSError as exc:
-                problems.append(f"{path}: {table}: cannot read CSV {csv_path} ({exc})")
-    problems = [f"{path}: {p}" for p in yaml_problems] + problems
-    if problems and any(isinstance(raw.get(t), str) for t in sources):
-        raise ScenarioError(problems)  # an unreadable table: nothing to validate
-    try:
-        scenario = parse_scenario(raw, source=path, table_sources=sources)
-    except ScenarioError as exc:
-        raise ScenarioError(problems + exc.problems) from None
+    tables, table_problems, notes = _read_tables(raw, path)
+    problems = [f"{path}: {p}" for p in yaml_problems]
+    if table_problems:
+        # Header and row-shape problems first: geocoding misread cells would only
+        # send requests for garbage.
+        raise ScenarioError(problems + table_problems)
     if problems:
+        # YAML problems (unquoted times, keys given twice): reported with the field
+        # problems, all at once, and nothing is geocoded.
+        try:
+            parse_scenario(raw, source=path, table_sources=tables)
+        except ScenarioError as exc:
+            raise ScenarioError(problems + exc.problems) from None
         raise ScenarioError(problems)
+    geocoded = _resolve_addresses(raw, path, tables, geocoding)
+    scenario = parse_scenario(raw, source=path, table_sources=tables)
+    scenario._notes = tuple(notes)
+    scenario._geocoded = geocoded
     scenario._input_files = {
         path.name: file_sha256(path),
-        **{str(raw_names[t]): file_sha256(p) for t, p in sources.items()},
+        **{table.path.name: file_sha256(table.path) for table in tables.values()},
     }
-    return scenario
+    return scenario, raw
+
+
+def _read_tables(
+    raw: dict[str, Any], path: Path
+) -> tuple[dict[str, Table], list[str], list[str]]:
+    """Replace table file names in ``raw`` by their rows; collect problems and notes."""
+    from .tables import read_table
+
+    tables: dict[str, Table] = {}
+    problems: list[str] = []
+    notes: list[str] = []
+    for name, model in _TABLE_MODELS.items():
+        if not isinstance(raw.get(name), str):
+            continue
+        table_path = path.parent / raw[name]
+        try:
+            table = read_table(table_path, table=name, model=model)
+        except OSError as exc:
+            problems.append(f"{path}: {name}: cannot read {table_path} ({exc})")
+            raw[name] = []
+            continue
+        tables[name] = table
+        raw[name] = table.rows
+        problems += table.problems
+        notes += table.notes
+    return tables, problems, notes
+
+
+def _resolve_addresses(
+    raw: dict[str, Any],
+    path: Path,
+    tables: dict[str, Table],
+    geocoding: GeocodingSettings | None,
+) -> dict[str, GeocodedAddress]:
+    """Geocode sites that give an address but no lat/lon, filling ``raw`` in place."""
+    wanted: list[tuple[dict[str, Any], str, str]] = []  # (row, site id, where)
+    for name in _SITE_TABLES:
+        rows = raw.get(name)
+        if not isinstance(rows, list):
+            continue
+        for i, row in enumerate(rows):
+            if (
+                isinstance(row, dict)
+                and isinstance(row.get("address"), str)
+                and row.get("lat") is None
+                and row.get("lon") is None
+            ):
+                where = tables[name].where(i) if name in tables else f"{path}"
+                wanted.append((row, str(row.get("id", f"{name}[{i}]")), where))
+    if not wanted:
+        return {}
+    from .geocode import geocode_sites
+
+    settings = geocoding
+    if settings is None:
+        try:
+            settings = GeocodingSettings.model_validate(raw.get("geocoding") or {})
+        except ValidationError as exc:
+            raise ScenarioError(_format_errors(exc, raw, path, {})) from None
+    found = geocode_sites(
+        [(site_id, row["address"], where) for row, site_id, where in wanted],
+        settings,
+    )
+    for (row, _, _), match in zip(wanted, found, strict=True):
+        row["lat"], row["lon"] = match.lat, match.lon
+    return {
+        site_id: match for (_, site_id, _), match in zip(wanted, found, strict=True)
+    }
 
 
 def parse_scenario(
     raw: dict[str, Any],
     *,
     source: str | Path = "<scenario>",
-    table_sources: dict[str, Path] | None = None,
+    table_sources: Mapping[str, Path | Table] | None = None,
 ) -> Scenario:
     """Validate an already-parsed scenario mapping.
 
@@ -926,7 +1082,8 @@ def parse_scenario(
     source
         File name used in error messages.
     table_sources
-        CSV files that provided some tables, to name them (with their row) in messages.
+        Files that provided some tables (a path, or the :class:`~logistics.tables.Table`
+        read from it), to name them with their row and column in messages.
 
     Returns
     -------
@@ -941,39 +1098,26 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = _format_errors(exc, raw, Path(source), table_sources or {})
+        tables = dict(table_sources or {})
+        problems = _format_errors(exc, raw, Path(source), tables)
         if not any(not err["loc"] for err in exc.errors()):
             # Field errors stop pydantic before the cross-reference check: run it on
             # the raw mapping so that every problem is reported at once.
-            problems += [
-                f"{source}: {line}"
-                for line in _id_problems(raw)
-                if f"{source}: {line}" not in problems
-            ]
+            for ref in _id_problems(raw):
+                line = _cross_reference(ref, Path(source), tables)
+                if line not in problems:
+                    problems.append(line)
         raise ScenarioError(problems) from None
     if Path(source).is_file():
         scenario._source = Path(source).resolve()
     return scenario
 
 
-def _read_csv_table(path: Path) -> list[dict[str, Any]]:
-    """Read a CSV table; empty cells are dropped, time windows are ``a-b;c-d``."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = []
-        for row in csv.DictReader(handle):
-            clean: dict[str, Any] = {
-                k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()
-            }
-            if "time_windows" in clean:
-                clean["time_windows"] = clean["time_windows"].split(";")
-            if "vehicles" in clean:
-                clean["vehicles"] = json.loads(clean["vehicles"])
-            rows.append(clean)
-        return rows
-
-
 def _format_errors(
-    exc: ValidationError, raw: dict[str, Any], source: Path, tables: dict[str, Path]
+    exc: ValidationError,
+    raw: dict[str, Any],
+    source: Path,
+    tables: Mapping[str, Path | Table],
 ) -> list[str]:
     """Turn pydantic errors into one line each: file, field path, value and rule."""
     messages = []
@@ -982,7 +1126,11 @@ def _format_errors(
         rule = err["msg"].removeprefix("Value error, ")
         if not loc:
             # Cross-reference problems: each line already names its field path.
-            messages += [f"{source}: {line}" for line in rule.splitlines()]
+            messages += [
+                _cross_reference(line, source, tables) for line in rule.splitlines()
+            ]
+            continue
+        if _reported_by_header(loc, tables):
             continue
         where = _location(loc, raw, source, tables)
         value = err.get("input")
@@ -1010,8 +1158,51 @@ _MISSING_HINTS = {
 }
 
 
+_REFERENCE_LINE = re.compile(
+    r"^(?P<table>\w+)\[(?P<row>\d+)\](?: \(id (?P<id>'[^']*')\))?\.(?P<field>\w+)"
+    r"(?P<rest>\S*): (?P<rule>.*)$"
+)
+
+
+def _cross_reference(
+    line: str, source: Path, tables: Mapping[str, Path | Table]
+) -> str:
+    """Point a cross-reference problem of a table row at its spreadsheet row."""
+    match = _REFERENCE_LINE.match(line)
+    if match is None or match["table"] not in tables:
+        return f"{source}: {line}"
+    row = int(match["row"])
+    return (
+        f"{_row_label(tables[match['table']], row)}, column {match['field']!r} "
+        f"({match['table']}[{row}].{match['field']}{match['rest']}"
+        f"{', id ' + match['id'] if match['id'] else ''}): "
+        f"{match['rule']}"
+    )
+
+
+def _row_label(table: Path | Table, index: int) -> str:
+    if isinstance(table, Table):
+        return table.where(index)
+    return f"{table} row {index + 2}"  # header is line 1, first data row line 2
+
+
+def _reported_by_header(
+    loc: list[int | str], tables: Mapping[str, Path | Table]
+) -> bool:
+    """Whether a header message already covers this field error (not one per row)."""
+    table = tables.get(str(loc[0])) if loc else None
+    return (
+        isinstance(table, Table)
+        and len(loc) > 2
+        and str(loc[2]) in table.flagged_columns
+    )
+
+
 def _location(
-    loc: list[int | str], raw: dict[str, Any], source: Path, tables: dict[str, Path]
+    loc: list[int | str],
+    raw: dict[str, Any],
+    source: Path,
+    tables: Mapping[str, Path | Table],
 ) -> str:
     parts: list[str] = []
     for item in loc:
@@ -1022,20 +1213,8 @@ def _location(
         else:
             parts.append(str(item))
     path = ".".join(parts) or "<top level>"
-    file = str(source)
-    if loc and loc[0] in tables and len(loc) > 1 and isinstance(loc[1], int):
-        # CSV row number: header is line 1, first data row is line 2.
-        file = f"{tables[str(loc[0])]} row {int(loc[1]) + 2}"
-        row = raw.get(str(loc[0]))
-        if isinstance(row, list) and int(loc[1]) < len(row):
-            ident = (
-                row[int(loc[1])].get("id")
-                if isinstance(row[int(loc[1])], dict)
-                else None
-            )
-            if ident:
-                path += f" (id {ident!r})"
-    elif loc and isinstance(loc[0], str) and len(loc) > 1 and isinstance(loc[1], int):
+    ident = None
+    if loc and isinstance(loc[0], str) and len(loc) > 1 and isinstance(loc[1], int):
         rows = raw.get(loc[0])
         if (
             isinstance(rows, list)
@@ -1043,9 +1222,15 @@ def _location(
             and isinstance(rows[loc[1]], dict)
         ):
             ident = rows[loc[1]].get("id")
-            if ident:
-                path += f" (id {ident!r})"
-    return f"{file}: {path}"
+    if loc and str(loc[0]) in tables and len(loc) > 1 and isinstance(loc[1], int):
+        # A spreadsheet row: name its row and column first, the field path after.
+        label = _row_label(tables[str(loc[0])], int(loc[1]))
+        column = f", column {str(loc[2])!r}" if len(loc) > 2 else ""
+        shown_id = f", id {ident!r}" if ident else ""
+        return f"{label}{column} ({path}{shown_id})"
+    if ident:
+        path += f" (id {ident!r})"
+    return f"{source}: {path}"
 
 
 def _short(value: Any) -> str:
@@ -1056,14 +1241,23 @@ def _short(value: Any) -> str:
 def scenario_json_schema() -> dict[str, Any]:
     """Return the JSON Schema of scenario files, as they are written.
 
-    Times are quoted strings, windows strings, pairs or mappings, and the tables
-    ``producers``, ``delivery_points`` and ``orders`` may be a file name (a table file
-    next to the YAML, not checked by the schema). Cross-references, window order and
-    the rules of the factor table are checked by :func:`load_scenario` only.
+    Times are quoted strings, windows strings, pairs or mappings, a site gives lat
+    and lon or an address, and the tables (``producers``, ``delivery_points``,
+    ``orders``, ``vehicle_types``, ``hubs``) may be a file name (a CSV, .xlsx or .ods
+    file next to the YAML, not checked by the schema). Cross-references, window
+    order and the rules of the factor table are checked by :func:`load_scenario`
+    only.
     """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    for table in _CSV_TABLES:
+    for site in ("Producer", "DeliveryPoint", "Hub"):
+        # A site gives lat and lon, or an address that load_scenario geocodes.
+        definition = schema["$defs"][site]
+        definition["required"] = [
+            f for f in definition.get("required", []) if f not in ("lat", "lon")
+        ]
+        definition["anyOf"] = [{"required": ["lat", "lon"]}, {"required": ["address"]}]
+    for table in _TABLE_MODELS:
         listed = schema["properties"][table]
         schema["properties"][table] = {
             "title": listed.pop("title", table),

@@ -173,6 +173,7 @@ def build_travel(
                 download_bbox=_bbox(scenario)
                 if settings.source == "download"
                 else None,
+                clip_bbox=_bbox(scenario),  # a regional .osm.pbf is clipped to it
                 use_cache=use_cache,
                 progress=progress,
             )

@@ -46,6 +46,15 @@ def test_example_runs(script: str, expected: str) -> None:
     assert expected in done.stdout
 
 
+def test_spreadsheet_walkthrough_runs_on_roads() -> None:
+    """The workbook walkthrough geocodes offline, then compares on the Melun roads."""
+    done = _run_example("spreadsheet_walkthrough.py")
+    assert done.returncode == 0, done.stderr
+    assert "geocoder requests: 9 first time, 0 on the rerun (cache)" in done.stdout
+    assert "pooling saves" in done.stdout
+    assert "OpenStreetMap file melun.osm.bz2" in done.stdout
+
+
 def test_example_still_accepts_osm_dir(tmp_path: Path) -> None:
     """An extra --osm-dir is searched after the scenario's folder, not instead of it."""
     done = _run_example("coalition_costs.py", "--osm-dir", str(tmp_path))

@@ -136,7 +136,10 @@ def test_orders_from_csv_name_the_csv_row(tmp_path) -> None:
     assert [o.id for o in scenario.orders] == ["o1", "o2", "o3", "o4", "o5", "o6"]
     lines[3] = lines[3].replace(",20,", ",-20,")
     (tmp_path / "orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"orders\.csv row 4: orders\[2\]\.kg"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"orders\.csv \(comma-separated\) row 4, column 'kg' \(orders\[2\]\.kg",
+    ):
         load_scenario(tmp_path / "scenario.yaml")
 
 

@@ -30,6 +30,11 @@ for a return to base between two trips, ``end``), ``order``, ``arrival_s``,
 ``distance_pct``, ``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``,
 ``co2e_kg``, ``co2e_pct``, ``vehicles_used``, ``co2e_from_fewer_km_kg``,
 ``co2e_from_intensity_kg`` (null when undefined), and ``strategy`` and ``baseline``.
+``sites`` (issue #12): one entry per producer, delivery point and hub with ``id``,
+``role`` (``producer``, ``delivery_point``, ``hub``), ``name``, ``lat``, ``lon``,
+``address`` (null if none), ``metadata`` (extra spreadsheet columns such as a phone)
+and ``geocoded`` (null, or {``provider``, ``score``, ``label``} when the coordinates
+came from the address).
 
 Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indicators``
 (``tonne_km``, ``load_factor``, ``empty_running_share``, ``co2e_g_per_kg_delivered``,
@@ -160,6 +165,7 @@ def comparison_dict(comparison: Comparison) -> dict[str, Any]:
             "max_snap_distance_m": max(net.snap_distance_m.values(), default=0.0),
             "snap_distance_m": dict(net.snap_distance_m),
         },
+        "sites": _sites(comparison.scenario),
         "solver": {
             "objective": comparison.scenario.solver.objective,
             "carbon_price_eur_per_t": comparison.scenario.solver.carbon_price_eur_per_t,
@@ -202,6 +208,38 @@ def _costs_dict(comparison: Comparison) -> dict[str, Any]:
         "source": profile.source,
         "year": profile.year,
     }
+
+
+def _sites(scenario: Scenario) -> list[dict[str, Any]]:
+    """Each site with its address and metadata, so reports can show them."""
+    geocoded = scenario.geocoded
+    rows = []
+    for role, members in (
+        ("producer", scenario.producers),
+        ("delivery_point", scenario.delivery_points),
+        ("hub", scenario.hubs),
+    ):
+        for site in members:
+            match = geocoded.get(site.id)
+            rows.append(
+                {
+                    "id": site.id,
+                    "role": role,
+                    "name": site.name,
+                    "lat": site.lat,
+                    "lon": site.lon,
+                    "address": site.address,
+                    "metadata": dict(site.metadata),
+                    "geocoded": None
+                    if match is None
+                    else {
+                        "provider": match.provider,
+                        "score": match.score,
+                        "label": match.label,
+                    },
+                }
+            )
+    return rows
 
 
 def _rounded(value: Any) -> Any:

@@ -263,3 +263,37 @@ def test_a_folder_named_like_a_report_file_changes_nothing(tmp_path) -> None:
         write_files(out, texts)
     assert sorted(p.name for p in out.iterdir()) == ["report.json", "stops.csv"]
     assert (out / "report.json").read_text(encoding="utf-8") == "old"
+
+
+def test_report_lists_sites_with_address_and_metadata(
+    tmp_path, three_farms_matrix
+) -> None:
+    """Extra spreadsheet columns and addresses reach report.json's sites."""
+    from logistics.scenario import parse_scenario
+    from logistics.travel import NetworkInfo
+
+    from ..conftest import tiny_raw
+
+    raw = tiny_raw()
+    raw["delivery_points"][0]["address"] = "5 Rue Carnot, 77000 Melun"
+    raw["delivery_points"][0]["metadata"] = {"phone": "01 64 00 00 00"}
+    scenario = parse_scenario(raw)
+    travel = TravelData(
+        three_farms_matrix, NetworkInfo("test geodesic", "geodesic", 0, 0)
+    )
+    write_report(compare(scenario, travel=travel, use_cache=False), tmp_path)
+    data = json.loads((tmp_path / "report.json").read_text())
+    sites = {s["id"]: s for s in data["sites"]}
+    assert sorted(sites) == ["d1", "d2", "d3", "p0", "p1", "p2"]
+    assert sites["d1"] == {
+        "id": "d1",
+        "role": "delivery_point",
+        "name": "",
+        "lat": 48.54,
+        "lon": 2.65,
+        "address": "5 Rue Carnot, 77000 Melun",
+        "metadata": {"phone": "01 64 00 00 00"},
+        "geocoded": None,
+    }
+    assert sites["p0"]["role"] == "producer"
+    assert sites["p0"]["metadata"] == {}
