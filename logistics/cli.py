@@ -35,8 +35,8 @@ from .scenario import Scenario, SolverSettings
 __all__ = ["main"]
 
 _RUN_HELP = (
-    "Solve a scenario with each strategy (separate and pooled by default), print the "
-    "comparison, write reports."
+    "Solve a scenario with each strategy (separate and pooled by default, and hub "
+    "when the scenario has a hub with vans), print the comparison, write reports."
 )
 _OSM_HELP = (
     "Folder to look for the scenario's OSM file in (after the scenario's own folder); "
@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_strategy_list,
         default=None,
         help=(
-            "Comma-separated strategies to run, e.g. 'separate,pooled' (the default); "
+            "Comma-separated strategies to run, e.g. 'separate,pooled,hub' (default: "
+            "separate,pooled, plus hub when the scenario has a hub with vans); "
             "savings are measured against 'separate' when it runs."
         ),
     )
@@ -264,9 +265,9 @@ class _Interrupts:
 def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from rich.console import Console
 
-    from .comparison import DEFAULT_STRATEGIES, compare
+    from .comparison import compare, default_strategies
     from .report import comparison_table, write_report
-    from .report.tables import producer_table
+    from .report.tables import hub_lines, producer_table
     from .scenario import load_scenario
     from .travel import build_travel
 
@@ -290,7 +291,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
         comparison = compare(
             scenario,
             travel=travel,
-            strategies=args.strategies or DEFAULT_STRATEGIES,
+            strategies=args.strategies or default_strategies(scenario),
             progress=progress,
             use_cache=not args.no_cache,
         )
@@ -304,6 +305,8 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
                 f"{saving.co2e_from_intensity_kg:.1f} kg from lower kg CO2e per km "
                 "(load factor, vehicle mix)."
             )
+    for line in hub_lines(comparison):
+        out.print(line, highlight=False)
     for label, result in comparison.results.items():
         for u in result.solution.unserved:
             out.print(

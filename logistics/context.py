@@ -40,9 +40,36 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .scenario import DeliveryPoint, Order, Producer, Scenario
 
-__all__ = ["PlanningContext", "build_context"]
+__all__ = ["PlanningContext", "Shipment", "build_context"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """One order carried from one site to another (a leg of its journey).
+
+    Parameters
+    ----------
+    order
+        The order carried.
+    origin, destination
+        Site ids where it is loaded and unloaded (farm, hub or delivery point).
+    pickup_windows, delivery_windows
+        Sorted, disjoint windows (seconds after midnight) in which loading and
+        unloading may start.
+    pickup_service_s, delivery_service_s
+        The order's own loading and unloading time (the stop's fixed part is the
+        site's setup).
+    """
+
+    order: Order
+    origin: str
+    destination: str
+    pickup_windows: tuple[tuple[int, int], ...]
+    delivery_windows: tuple[tuple[int, int], ...]
+    pickup_service_s: int
+    delivery_service_s: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,11 +309,97 @@ class PlanningContext:
             location_setup=setup,
         )
 
+    def shipments_problem(
+        self,
+        shipments: Sequence[Shipment],
+        vehicles: Sequence[FleetVehicle],
+        *,
+        name: str = "",
+    ) -> RoutingProblem:
+        """Build the routing problem of carrying ``shipments`` with ``vehicles``.
+
+        As :meth:`problem`, but each order's pickup and delivery sites, windows
+        and service times are given (e.g. farm to hub, hub to customer): the legs
+        of a journey through a hub. Chilled orders ride only in refrigerated
+        vehicles; a vehicle restricted to some producers carries only theirs.
+
+        Parameters
+        ----------
+        shipments
+            The legs to carry, one request each, in this order.
+        vehicles
+            The fleet available.
+        name
+            Problem label (defaults to the scenario name).
+
+        Returns
+        -------
+        RoutingProblem
+            The problem, its ``location_ids`` naming the sites.
+        """
+        stops = _ordered_unique(
+            [*(x.origin for x in shipments), *(x.destination for x in shipments)]
+        )
+        bases = _ordered_unique([s for v in vehicles for s in (v.start, v.end)])
+        sites = [*stops, *bases]
+        rows = np.array([self.site_index(s) for s in sites], dtype=np.int64)
+        local = {s: i for i, s in enumerate(stops)}
+        base_local = {s: len(stops) + i for i, s in enumerate(bases)}
+        setup = tuple(self._setup_s(s) for s in stops) + (0,) * len(bases)
+        problem_vehicles = tuple(self._vehicle(v, base_local) for v in vehicles)
+        visits: list[Visit] = []
+        requests: list[Request] = []
+        for x in shipments:
+            r_idx = len(requests)
+            visits.append(
+                Visit(
+                    local[x.origin],
+                    r_idx,
+                    "pickup",
+                    x.pickup_service_s,
+                    x.pickup_windows,
+                )
+            )
+            visits.append(
+                Visit(
+                    local[x.destination],
+                    r_idx,
+                    "delivery",
+                    x.delivery_service_s,
+                    x.delivery_windows,
+                )
+            )
+            requests.append(
+                Request(
+                    id=x.order.id,
+                    pickup=len(visits) - 2,
+                    delivery=len(visits) - 1,
+                    demand=(math.ceil(x.order.kg * MASS_SCALE), x.order.crates),
+                    allowed_vehicles=_allowed(x.order, vehicles, problem_vehicles),
+                    penalty=self.unserved_penalty,
+                    group=x.order.producer,
+                )
+            )
+        return RoutingProblem(
+            distance=self.distance_m[np.ix_(rows, rows)],
+            duration=self.duration_s[np.ix_(rows, rows)],
+            visits=tuple(visits),
+            requests=tuple(requests),
+            vehicles=problem_vehicles,
+            dimensions=("g", "crates"),
+            location_ids=tuple(sites),
+            name=name or self.scenario.name,
+            location_setup=setup,
+        )
+
     def _setup_s(self, site: str) -> int:
         """Fixed part of a stop at ``site``, in seconds."""
         if site in self._producers:
             return round(self._producers[site].loading_stop_min * 60)
-        return round(self._points[site].stop_min * 60)
+        if site in self._points:
+            return round(self._points[site].stop_min * 60)
+        hub = next(h for h in self.scenario.hubs if h.id == site)
+        return round(hub.stop_min * 60)
 
     def _vehicle(self, v: FleetVehicle, local: Mapping[str, int]) -> Vehicle:
         vt = self.scenario.vehicle_type(v.type)

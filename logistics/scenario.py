@@ -322,14 +322,115 @@ class Order(BaseModel):
 
 
 class Hub(BaseModel):
-    """A shared platform where pooled vehicles may be based."""
+    """A shared platform: a base for pooled vehicles and, with ``vehicles``, the
+    platform of the ``hub`` strategy (producers' goods are brought there, handled,
+    then delivered by the hub's own vans)."""
 
     model_config = _FROZEN
     id: Identifier
     name: str = ""
     lat: Latitude
     lon: Longitude
-    opening: Window = FULL_DAY
+    opening: Window = Field(
+        default=FULL_DAY,
+        description=(
+            "When goods may be dropped at and loaded out of the hub (hub strategy)."
+        ),
+    )
+    first_leg: Literal["own", "collection"] = Field(
+        default="own",
+        description=(
+            "How goods reach the hub: 'own' - each producer's own vehicles bring "
+            "its goods; 'collection' - the hub's collection_vehicles collect at "
+            "the farms."
+        ),
+    )
+    vehicles: list[FleetEntry] = Field(
+        default_factory=list,
+        description=(
+            "Shared vans based at the hub that deliver from it (second leg); "
+            "default shift: the hub's opening hours."
+        ),
+    )
+    collection_vehicles: list[FleetEntry] = Field(
+        default_factory=list,
+        description="Shared vans based at the hub that collect at farms (first leg).",
+    )
+    stop_min: float = Field(
+        default=5.0,
+        ge=0,
+        le=240,
+        description="Fixed part of a stop at the hub's dock (parking, paperwork).",
+    )
+    per_order_min: float = Field(
+        default=0.0, ge=0, le=240, description="Dock time per order unloaded/loaded."
+    )
+    per_crate_min: float = Field(
+        default=1.0, ge=0, le=60, description="Dock time per crate unloaded/loaded."
+    )
+    handling_per_order_min: float = Field(
+        default=2.0,
+        ge=0,
+        le=600,
+        description=(
+            "Handling after unloading, before the order may leave (checking, "
+            "sorting): minutes per order [A]."
+        ),
+    )
+    handling_per_crate_min: float = Field(
+        default=0.5, ge=0, le=60, description="Handling minutes per crate [A]."
+    )
+    handling_per_kg_min: float = Field(
+        default=0.0, ge=0, le=10, description="Handling minutes per kg."
+    )
+    handling_cost_eur_per_kg: float = Field(
+        default=0.05,
+        ge=0,
+        le=10,
+        description=(
+            "Handling cost per kg through the hub (labour, rent) [A]: 1 min per "
+            "crate of ~7 kg at ~20 EUR/h is ~0.05 EUR/kg."
+        ),
+    )
+    cold_room: bool = Field(
+        default=False,
+        description=(
+            "Chilled goods may wait in a cold room; without one they must leave "
+            "within max_chilled_wait_min of being unloaded (cross-dock)."
+        ),
+    )
+    max_chilled_wait_min: float = Field(
+        default=30.0,
+        ge=0,
+        le=240,
+        description=(
+            "Without a cold room: longest time a chilled order may spend on the "
+            "dock, from unloaded to loaded."
+        ),
+    )
+    capacity_kg: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most kg the hub holds at once (none: no limit).",
+    )
+    capacity_crates: int | None = Field(
+        default=None, ge=0, description="Most crates the hub holds at once."
+    )
+
+    @property
+    def is_platform(self) -> bool:
+        """Whether the hub strategy can use it (it has delivery vans)."""
+        return bool(self.vehicles)
+
+    @model_validator(mode="after")
+    def _collection_needs_vans(self) -> Hub:
+        if self.first_leg == "collection" and not self.collection_vehicles:
+            msg = (
+                "first_leg 'collection' needs collection_vehicles (the hub's vans "
+                "that collect at the farms)"
+            )
+            raise ValueError(msg)
+        return self
 
 
 class PooledVehicles(BaseModel):
@@ -491,6 +592,11 @@ class Scenario(BaseModel):
         """
         return _by_id(self.producers, producer_id, "producer")
 
+    @property
+    def platform_hub(self) -> Hub | None:
+        """The hub the ``hub`` strategy uses: the first hub with delivery vans."""
+        return next((h for h in self.hubs if h.is_platform), None)
+
     def site_coordinates(self) -> dict[str, tuple[float, float]]:
         """Return ``{site id: (lat, lon)}`` for producers, delivery points and hubs."""
         sites: list[Producer | DeliveryPoint | Hub] = [
@@ -550,6 +656,12 @@ def _reference_problems(s: Scenario) -> list[str]:
     problems += _factor_problems(s)
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
+    usable += [
+        types[e.type]
+        for h in s.hubs
+        for e in (*h.vehicles, *h.collection_vehicles)
+        if e.type in types
+    ]
     max_kg = max((t.capacity_kg for t in usable), default=0.0)
     max_crates = max((t.capacity_crates for t in usable), default=0)
     any_reefer = any(t.refrigerated for t in usable)
@@ -616,6 +728,14 @@ def _fleet_problems(
                     f"producers[{i}] (id {p.id!r}).vehicles[{j}].type: "
                     f"{entry.type!r} is not a known vehicle type id"
                 )
+    for i, h in enumerate(s.hubs):
+        for field in ("vehicles", "collection_vehicles"):
+            for j, entry in enumerate(getattr(h, field)):
+                if entry.type not in types:
+                    problems.append(
+                        f"hubs[{i}] (id {h.id!r}).{field}[{j}].type: "
+                        f"{entry.type!r} is not a known vehicle type id"
+                    )
     for j, v in enumerate(s.pooled_fleet.vehicles):
         where = f"pooled_fleet.vehicles[{j}]"
         if v.type not in types:
@@ -627,7 +747,12 @@ def _fleet_problems(
                 )
         if v.owner is not None and v.owner not in producer_ids:
             problems.append(f"{where}.owner: {v.owner!r} is not a known producer id")
-    if not any(p.vehicles for p in s.producers) and not s.pooled_fleet.vehicles:
+    hub_vans = any(h.vehicles or h.collection_vehicles for h in s.hubs)
+    if (
+        not any(p.vehicles for p in s.producers)
+        and not s.pooled_fleet.vehicles
+        and not hub_vans
+    ):
         problems.append("producers[*].vehicles: no vehicle at all in the scenario")
     return problems
 

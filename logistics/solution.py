@@ -14,21 +14,24 @@ from .plan import Plan, RoutePlan, allowed_vehicles, schedule_route, solo_obstac
 from .scenario import format_time_of_day
 
 if TYPE_CHECKING:
+    from .hub import HubOperations
     from .problem import RoutingProblem
     from .scenario import Scenario
 
 __all__ = ["Route", "Solution", "Stop", "Unserved", "merge_solutions", "to_solution"]
 
-StopType = Literal["start", "pickup", "delivery", "base", "end"]
+StopType = Literal["start", "pickup", "delivery", "drop", "load", "base", "end"]
 
 
 @dataclass(frozen=True)
 class Stop:
     """A stop of a route; times in seconds after midnight, load after the stop.
 
-    ``base`` stops are the returns to the vehicle's base between two trips (arrival:
-    back; departure: leaving on the next trip). ``trip`` numbers the trip the stop
-    belongs to, from 1 (a base stop ends its trip).
+    ``pickup`` loads an order at its farm, ``delivery`` unloads it at its customer;
+    through a hub, ``drop`` unloads it at the hub (first leg) and ``load`` loads it
+    there (second leg). ``base`` stops are the returns to the vehicle's base between
+    two trips (arrival: back; departure: leaving on the next trip). ``trip``
+    numbers the trip the stop belongs to, from 1 (a base stop ends its trip).
     """
 
     site: str
@@ -96,6 +99,8 @@ class Solution:
     objective: float
     backend: str
     wall_time_s: float
+    hub: HubOperations | None = None
+    """What happened at the hub (hub strategy only)."""
 
     @property
     def orders_served(self) -> int:
