@@ -20,6 +20,7 @@ checker's own.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .problem import RoutingProblem
     from .scenario import (
+        AccessRule,
         DeliveryPoint,
         Hub,
         Order,
@@ -353,12 +355,13 @@ def check_solution(
         kind: Counter() for kind in ("pickup", "delivery", "drop", "load")
     }
     errors += _check_fleet(solution, by_id)
+    sites = _Sites(orders, points, farms, hubs, _zones(scenario))
     for route in solution.routes:
         errors += _check_scenario_route(
             scenario,
             matrix,
             route,
-            _Sites(orders, points, farms, hubs),
+            sites,
             by_id.get(route.vehicle),
         )
         for stop in route.stops:
@@ -392,12 +395,65 @@ def check_solution(
 
 @dataclass(frozen=True)
 class _Sites:
-    """The scenario's orders and sites by id, as a route check reads them."""
+    """The scenario's orders and sites by id, as a route check reads them, and
+    the access rules of each site inside a zone."""
 
     orders: dict[str, Order]
     points: dict[str, DeliveryPoint]
     farms: dict[str, Producer]
     hubs: dict[str, Hub]
+    zones: dict[str, list[AccessRule]]
+
+
+def _zones(scenario: Scenario) -> dict[str, list[AccessRule]]:
+    """Access rules by site, with the checker's own geometry (equirectangular
+    distance for circles: exact to well under a metre at town scale)."""
+    found: dict[str, list[AccessRule]] = {}
+    for site, (lat, lon) in scenario.site_coordinates().items():
+        for rule in scenario.access_rules:
+            if rule.circle is not None:
+                c = rule.circle
+                dy = (lat - c.lat) * 111_195.0
+                dx = (lon - c.lon) * 111_195.0 * math.cos(math.radians(c.lat))
+                inside = math.hypot(dx, dy) <= c.radius_m
+            else:
+                inside = _inside(rule.polygon or [], lat, lon)
+            if inside:
+                found.setdefault(site, []).append(rule)
+    return found
+
+
+def _inside(vertices: Sequence[Sequence[float]], lat: float, lon: float) -> bool:
+    """Even-odd rule: count the polygon edges a ray eastwards from the point crosses."""
+    crossings = 0
+    for (a_lat, a_lon), (b_lat, b_lon) in pairwise([*vertices, vertices[0]]):
+        if (a_lat > lat) != (b_lat > lat):
+            t = (lat - a_lat) / (b_lat - a_lat)
+            crossings += lon < a_lon + t * (b_lon - a_lon)
+    return crossings % 2 == 1
+
+
+def _check_access(
+    where: str, stop: Stop, vt: VehicleType, rules: Sequence[AccessRule]
+) -> list[str]:
+    """A stop in a zone: the vehicle within the weight limit, the stop while open."""
+    errors = []
+    for rule in rules:
+        limit, weight = rule.max_gross_weight_kg, vt.gross_weight_kg
+        if limit is not None and weight is not None and weight > limit:
+            errors.append(
+                f"{where}: stops at {stop.site} in zone {rule.id!r} with a "
+                f"{weight:g} kg vehicle; the zone allows at most {limit:g} kg"
+            )
+        if rule.open is not None and not any(
+            w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
+            for w in rule.open
+        ):
+            errors.append(
+                f"{where}: stops at {stop.site} in zone {rule.id!r} at "
+                f"{stop.start_s:.0f}s, while the zone is closed to deliveries"
+            )
+    return errors
 
 
 def check_hub_chain(
@@ -482,10 +538,14 @@ def check_hub_chain(
 
 def _hub_stock(hub: Hub, held: list[tuple[float, float, Order]]) -> list[str]:
     """Goods held at once, from unloaded to loaded, within the hub's capacity."""
+    # Goods leaving at an instant make room for goods arriving then.
     events = sorted(
-        (t, sign, order)
-        for t_in, t_out, order in held
-        for t, sign in ((t_in, 1), (t_out, -1))
+        (
+            (t, sign, order)
+            for t_in, t_out, order in held
+            for t, sign in ((t_in, 1), (t_out, -1))
+        ),
+        key=lambda e: (e[0], e[1]),
     )
     kg, crates = 0.0, 0
     errors: list[str] = []
@@ -549,6 +609,7 @@ def _check_scenario_route(
                 )
                 continue
             new_stop = prev.type not in _ORDER_STOPS or prev.site != stop.site
+            errors += _check_access(where, stop, vt, sites.zones.get(stop.site, ()))
             if stop.type in ("drop", "load"):
                 errors += _check_hub_stop(where, stop, order, sites.hubs, vt, new_stop)
             else:

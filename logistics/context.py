@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .access import forbids, intersect_windows, rules_at
 from .constants import MASS_SCALE
 from .exceptions import UnknownIdError
 from .factors import (
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from .fleet import FleetVehicle
     from .matrix import TravelMatrix
     from .plan import Plan
-    from .scenario import DeliveryPoint, Order, Producer, Scenario
+    from .scenario import AccessRule, DeliveryPoint, Order, Producer, Scenario
 
 __all__ = ["PlanningContext", "Shipment", "build_context"]
 
@@ -284,8 +285,14 @@ class PlanningContext:
         visits: list[Visit] = []
         requests: list[Request] = []
         for order in orders:
-            allowed = _allowed(order, vehicles, problem_vehicles)
-            visits += self._visits(order, len(requests), local)
+            pickup, delivery = self._visits(order, len(requests), local)
+            allowed, pickup, delivery = self._access(
+                (order.producer, order.delivery_point),
+                _allowed(order, vehicles, problem_vehicles),
+                (pickup, delivery),
+                problem_vehicles,
+            )
+            visits += (pickup, delivery)
             requests.append(
                 Request(
                     id=order.id,
@@ -351,31 +358,35 @@ class PlanningContext:
         requests: list[Request] = []
         for x in shipments:
             r_idx = len(requests)
-            visits.append(
-                Visit(
-                    local[x.origin],
-                    r_idx,
-                    "pickup",
-                    x.pickup_service_s,
-                    x.pickup_windows,
-                )
+            allowed, pickup, delivery = self._access(
+                (x.origin, x.destination),
+                _allowed(x.order, vehicles, problem_vehicles),
+                (
+                    Visit(
+                        local[x.origin],
+                        r_idx,
+                        "pickup",
+                        x.pickup_service_s,
+                        x.pickup_windows,
+                    ),
+                    Visit(
+                        local[x.destination],
+                        r_idx,
+                        "delivery",
+                        x.delivery_service_s,
+                        x.delivery_windows,
+                    ),
+                ),
+                problem_vehicles,
             )
-            visits.append(
-                Visit(
-                    local[x.destination],
-                    r_idx,
-                    "delivery",
-                    x.delivery_service_s,
-                    x.delivery_windows,
-                )
-            )
+            visits += (pickup, delivery)
             requests.append(
                 Request(
                     id=x.order.id,
                     pickup=len(visits) - 2,
                     delivery=len(visits) - 1,
                     demand=(math.ceil(x.order.kg * MASS_SCALE), x.order.crates),
-                    allowed_vehicles=_allowed(x.order, vehicles, problem_vehicles),
+                    allowed_vehicles=allowed,
                     penalty=self.unserved_penalty,
                     group=x.order.producer,
                 )
@@ -391,6 +402,50 @@ class PlanningContext:
             name=name or self.scenario.name,
             location_setup=setup,
         )
+
+    @cached_property
+    def _rules(self) -> dict[str, tuple[AccessRule, ...]]:
+        """Access rules by site (only sites inside some zone)."""
+        if not self.scenario.access_rules:
+            return {}
+        found = {
+            s: rules_at(self.scenario, s) for s in self.scenario.site_coordinates()
+        }
+        return {s: r for s, r in found.items() if r}
+
+    def _access(
+        self,
+        sites: tuple[str, str],
+        allowed: tuple[int, ...] | None,
+        visits: tuple[Visit, Visit],
+        fleet: Sequence[Vehicle],
+    ) -> tuple[tuple[int, ...] | None, Visit, Visit]:
+        """Apply the access rules of a request's two sites: vehicles too heavy for
+        a zone may not serve it, and its visits there start only while the zone is
+        open (no vehicle at all when a visit's windows and the zone's opening do
+        not meet)."""
+        pickup, delivery = visits
+        if not self._rules:
+            return allowed, pickup, delivery
+        barred: set[str] = set()
+        restricted = [pickup, delivery]
+        closed = False
+        for k, site in enumerate(sites):
+            for rule in self._rules.get(site, ()):
+                barred |= {
+                    t.id for t in self.scenario.vehicle_types if forbids(rule, t)
+                }
+                windows = intersect_windows(restricted[k].windows, rule.open_windows)
+                if windows:
+                    restricted[k] = replace(restricted[k], windows=windows)
+                else:
+                    closed = True
+        if barred or closed:
+            pool = range(len(fleet)) if allowed is None else allowed
+            allowed = tuple(
+                k for k in pool if not closed and fleet[k].type not in barred
+            )
+        return allowed, restricted[0], restricted[1]
 
     def _setup_s(self, site: str) -> int:
         """Fixed part of a stop at ``site``, in seconds."""

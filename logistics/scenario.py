@@ -32,6 +32,8 @@ from .constants import SECONDS_PER_HOUR
 from .exceptions import ScenarioError, UnknownIdError
 
 __all__ = [
+    "AccessRule",
+    "Circle",
     "DeliveryPoint",
     "Hub",
     "NetworkSettings",
@@ -175,6 +177,13 @@ class VehicleType(BaseModel):
         default=None,
         description=(
             "Vehicle class of the emission factor table (see docs/emissions.md)."
+        ),
+    )
+    gross_weight_kg: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Gross vehicle weight (PTAC), for access rules with a maximum weight."
         ),
     )
 
@@ -433,6 +442,52 @@ class Hub(BaseModel):
         return self
 
 
+class Circle(BaseModel):
+    """A disc on the map."""
+
+    model_config = _FROZEN
+    lat: Latitude
+    lon: Longitude
+    radius_m: float = Field(gt=0, le=100_000)
+
+
+class AccessRule(BaseModel):
+    """Who may stop in a zone, and when (e.g. a town centre open to deliveries
+    06:00-11:00 to vehicles up to 3.5 t)."""
+
+    model_config = _FROZEN
+    id: Identifier
+    name: str = ""
+    circle: Circle | None = None
+    polygon: list[tuple[Latitude, Longitude]] | None = Field(
+        default=None, description="Vertices [lat, lon] of the zone, in order."
+    )
+    open: list[Window] | None = Field(
+        default=None,
+        description="When stops in the zone may start (default: any time).",
+    )
+    max_gross_weight_kg: float | None = Field(
+        default=None, gt=0, description="Heaviest vehicle (gross weight) allowed."
+    )
+
+    @model_validator(mode="after")
+    def _one_zone(self) -> AccessRule:
+        if (self.circle is None) == (self.polygon is None):
+            msg = "give the zone as exactly one of circle or polygon"
+            raise ValueError(msg)
+        if self.polygon is not None and len(self.polygon) < 3:
+            msg = f"polygon needs at least 3 vertices; got {len(self.polygon)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def open_windows(self) -> tuple[tuple[int, int], ...]:
+        """Opening windows in seconds, sorted (the whole day and night if none)."""
+        if self.open is None:
+            return ((0, 48 * SECONDS_PER_HOUR),)
+        return tuple(sorted((w.start, w.end) for w in self.open))
+
+
 class PooledVehicles(BaseModel):
     """Extra vehicles of the pooled fleet, based at a farm or a hub."""
 
@@ -540,6 +595,10 @@ class Scenario(BaseModel):
     delivery_points: list[DeliveryPoint] = Field(min_length=1)
     orders: list[Order] = Field(min_length=1)
     hubs: list[Hub] = Field(default_factory=list)
+    access_rules: list[AccessRule] = Field(
+        default_factory=list,
+        description="Zones with limits on vehicle weight and stop times.",
+    )
     pooled_fleet: PooledFleet = Field(default_factory=PooledFleet)
     max_route_duration_h: float = Field(
         default=10.0,
@@ -653,6 +712,7 @@ def _reference_problems(s: Scenario) -> list[str]:
             for d in _duplicates(ids)
         ]
     problems += _fleet_problems(s, types, producers | hubs, producers)
+    problems += _access_problems(s)
     problems += _factor_problems(s)
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
@@ -692,6 +752,21 @@ def _reference_problems(s: Scenario) -> list[str]:
                 "refrigerated"
             )
     return problems
+
+
+def _access_problems(s: Scenario) -> list[str]:
+    """A weight limit needs every vehicle type's gross weight."""
+    weighed = [(i, r) for i, r in enumerate(s.access_rules) if r.max_gross_weight_kg]
+    if not weighed:
+        return []
+    i, rule = weighed[0]
+    return [
+        f"vehicle_types[{j}] (id {t.id!r}).gross_weight_kg: missing, but "
+        f"access_rules[{i}] (id {rule.id!r}) limits the gross weight to "
+        f"{rule.max_gross_weight_kg:g} kg; give every vehicle type its gross weight"
+        for j, t in enumerate(s.vehicle_types)
+        if t.gross_weight_kg is None
+    ]
 
 
 def _factor_problems(s: Scenario) -> list[str]:

@@ -215,6 +215,7 @@ class _Planner:
         deadlines = self._deadlines()
         todo = [o for oid, o in self.orders.items() if oid not in self.refused]
         rounds = 0
+        best: tuple[tuple[int, int], _Leg, _Leg] | None = None
         while True:
             rounds += 1
             first = self._first_leg(todo, deadlines)
@@ -224,13 +225,19 @@ class _Planner:
                 for oid, t in drops.items()
             }
             second = self._second_leg(ready)
-            left_out = second.unserved_ids() | (set(ready) - self._in(second))
+            delivered = second.times("delivery")
+            # Keep the round delivering most, then at least cost: an earlier
+            # deadline can cost a first leg more than it gains.
+            score = (len(delivered), -(first.route_cost() + second.route_cost()))
+            if best is None or score > best[0]:
+                best = (score, first, second)
+            left_out = set(ready) - set(delivered)
             if not left_out or rounds >= MAX_ROUNDS:
                 break
             if not self._tighten(deadlines, left_out, drops):
                 break
-        first, second = self._consistent(first, second)
-        bound = self._bound(first)
+        first, second = self._consistent(best[1], best[2])
+        bound = self._bound(first, second)
         return self._solution(first, second, bound, rounds)
 
     def _deadlines(self) -> dict[str, int]:
@@ -261,17 +268,33 @@ class _Planner:
         drops: Mapping[str, tuple[int, int]],
     ) -> bool:
         """Ask for an earlier drop of the orders the second leg left out (step 4)."""
-        opening = self.hub.opening.start
         changed = False
         for oid in left_out:
             if oid not in drops:
                 continue
             start = drops[oid][0]
-            earlier = max(opening, start - max(_TIGHTEN_MIN_S, (start - opening) // 2))
-            if earlier < min(deadlines[oid], start):
+            earliest = self._earliest_drop(self.orders[oid])
+            earlier = max(
+                earliest, start - max(_TIGHTEN_MIN_S, (start - earliest) // 2)
+            )
+            if earlier < min(deadlines[oid], start) - 60:
                 deadlines[oid] = earlier
                 changed = True
         return changed
+
+    def _earliest_drop(self, order: Order) -> int:
+        """Earliest start of unloading an order at the hub: collected when its farm
+        opens (by a collection van that left the hub at its earliest), then driven
+        straight to the hub."""
+        hub, farm = self.hub, self.farms[order.producer]
+        leave = farm.available.start
+        if hub.first_leg == "collection":
+            vans = hub_vehicles(self.scenario, hub.id, leg="collection")
+            first_out = min(v.shift_s[0] for v in vans)
+            leave = max(leave, first_out + self._duration(hub.id, farm.id))
+        loaded = leave + round(farm.loading_stop_min * 60) + self._farm_loading_s(order)
+        arrive = loaded + self._duration(farm.id, hub.id) + round(hub.stop_min * 60)
+        return max(hub.opening.start, arrive)
 
     def _first_leg(self, orders: Sequence[Order], deadlines: Mapping[str, int]) -> _Leg:
         hub, ctx = self.hub, self.context
@@ -322,8 +345,15 @@ class _Planner:
         plans = solve_problems(ctx, problems, params, self.executor)
         return _Leg(problems, plans)
 
-    def _second_leg(self, ready: Mapping[str, int], *, bound: bool = False) -> _Leg:
-        """Deliveries from the hub; ``bound``: every order ready at the opening."""
+    def _second_leg(
+        self,
+        ready: Mapping[str, int],
+        *,
+        bound: bool = False,
+        start: _Leg | None = None,
+    ) -> _Leg:
+        """Deliveries from the hub; ``bound``: every order ready at the opening;
+        ``start``: a second leg to start from, kept if the search ends above it."""
         hub, ctx = self.hub, self.context
         shipments = []
         for oid, t in ready.items():
@@ -354,11 +384,14 @@ class _Planner:
         problem = ctx.shipments_problem(
             shipments, fleet, name=f"{self.scenario.name} / {label} {hub.id}"
         )
+        initial = _transfer(start, problem) if start is not None else None
         params = ctx.solve_params(
-            time_limit_s=self.scenario.solver.time_limit_s, race=True
+            time_limit_s=self.scenario.solver.time_limit_s, initial=initial, race=True
         )
-        plans = solve_problems(ctx, [problem], params)
-        return _Leg([problem], plans)
+        plan = solve_problems(ctx, [problem], params)[0]
+        if initial is not None and evaluate(problem, initial) < evaluate(problem, plan):
+            plan = initial
+        return _Leg([problem], [plan])
 
     def _release(self, order: Order, ready_s: int) -> tuple[int, int]:
         """Window in which the order may be loaded out of the hub (step 3)."""
@@ -374,7 +407,7 @@ class _Planner:
         """Step 5: drop from both legs what the second leg cannot honour."""
         removed: dict[str, str] = {}
         reasons = self._second_leg_reasons(second)
-        carried = self._in(second)
+        carried = second.times("delivery")
         for oid in first.times("delivery"):
             if oid not in carried:
                 removed[oid] = reasons.get(
@@ -464,17 +497,16 @@ class _Planner:
                 }
         return None
 
-    def _bound(self, first: _Leg) -> _Leg:
-        """The second leg with every order of ``first`` ready at the opening."""
+    def _bound(self, first: _Leg, second: _Leg) -> _Leg:
+        """The second leg with every order of ``first`` ready at the opening,
+        searched from the linked ``second`` (feasible for it too), so the bound is
+        never above the linked plan."""
         dropped = first.times("delivery")
         return self._second_leg(
-            dict.fromkeys(dropped, self.hub.opening.start), bound=True
+            dict.fromkeys(dropped, self.hub.opening.start), bound=True, start=second
         )
 
     # -- helpers -----------------------------------------------------------------------
-    def _in(self, leg: _Leg) -> set[str]:
-        return {r.id for pb in leg.problems for r in pb.requests}
-
     def _duration(self, a: str, b: str) -> int:
         ctx = self.context
         return int(ctx.duration_s[ctx.site_index(a), ctx.site_index(b)])
@@ -593,6 +625,25 @@ class _Planner:
             peak_kg=peak_kg,
             peak_crates=peak_crates,
         )
+
+
+def _transfer(leg: _Leg, problem: RoutingProblem) -> Plan:
+    """``leg``'s plan as a plan of ``problem`` (same vehicles, requests by id)."""
+    src, plan = leg.problems[0], leg.plans[0]
+    index = {r.id: i for i, r in enumerate(problem.requests)}
+
+    def visit(v: int) -> int:
+        req = problem.requests[index[src.requests[src.visits[v].request].id]]
+        pickup = src.visits[v].kind == "pickup"
+        return req.pickup if pickup and req.pickup is not None else req.delivery
+
+    routes = tuple(
+        RoutePlan(r.vehicle, tuple(visit(v) for v in r.visits), r.breaks)
+        for r in plan.routes
+    )
+    served = {problem.visits[v].request for r in routes for v in r.visits}
+    unserved = tuple(i for i in range(len(problem.requests)) if i not in served)
+    return Plan(routes, unserved, "start")
 
 
 def _retyped(route: Route, old: str, new: str) -> Route:

@@ -29,8 +29,8 @@ MELUN = Path(__file__).resolve().parents[2] / "scenarios" / "melun.yaml"
 HUB: dict[str, Any] = {
     "id": "hub_vaux",
     "name": "Shared shed, Vaux-le-Pénil business park",
-    "lat": 48.5300,
-    "lon": 2.6800,
+    "lat": 48.52935,
+    "lon": 2.67942,
     "opening": "04:00-12:00",
     "cold_room": True,
     "vehicles": [{"type": "small_van_reefer", "count": 2, "max_trips": 3}],
@@ -185,6 +185,26 @@ def test_hub_capacity_is_never_exceeded(melun_hub) -> None:
     assert solution.hub is not None
     assert solution.hub.peak_kg <= 120 + 1e-6
     assert any("capacity" in u.reason for u in solution.unserved)
+
+
+def test_orders_the_hub_vans_cannot_take_never_go_to_the_hub(melun_hub) -> None:
+    """With only an ambient hub van, the second leg cannot take the chilled orders:
+    they are not brought to the hub either, and are listed with the second leg's
+    reason; the plan passes the checker."""
+    _, travel = melun_hub
+    scenario = _scenario(vehicles=[{"type": "small_van", "max_trips": 2}])
+    context, solution = _run(scenario, travel)
+    assert (
+        check_solution(scenario, context, solution, fleet=fleet_of("hub", context))
+        == []
+    )
+    chilled = {o.id for o in scenario.orders if o.temperature == "chilled"}
+    left = {u.order for u in solution.unserved if u.reason.startswith("second leg")}
+    assert left == chilled
+    assert not set(_stops(solution, "drop")) & chilled
+    assert solution.orders_served == len(scenario.orders) - len(chilled)
+    assert solution.hub is not None
+    assert solution.hub.bound_second_leg_cost <= solution.hub.second_leg_cost + 1e-6
 
 
 def test_hub_accounting_adds_handling_and_hub_emissions(own_plan, melun_hub) -> None:
