@@ -29,8 +29,15 @@ Legs linked in time (the method)
    any order that breaks one is taken out of both legs, until none does.
 
 The **optimistic bound** solves the second leg for the same orders as if every one
-were ready at the hub when it opens; :class:`~logistics.hub.HubOperations` keeps
-both costs so reports show how far the linked plan is from it.
+were ready at the hub when it opens (cold-chain waits ignored too), searched from
+the linked second leg (feasible for it) with half the budget, so it is never above
+the linked plan; :class:`~logistics.hub.HubOperations` keeps both costs so reports
+show how far the linked plan is from it. It is a heuristic reference, not a proven
+lower bound.
+
+Limits: one hub (the first with vans); its collection and delivery vans are
+distinct vans (one van doing both legs is not modelled); goods do not stay at the
+hub overnight.
 """
 
 from __future__ import annotations
@@ -385,9 +392,10 @@ class _Planner:
             shipments, fleet, name=f"{self.scenario.name} / {label} {hub.id}"
         )
         initial = _transfer(start, problem) if start is not None else None
-        params = ctx.solve_params(
-            time_limit_s=self.scenario.solver.time_limit_s, initial=initial, race=True
-        )
+        # The bound starts from the linked plan: half the budget keeps the run
+        # short and it can only end at or below that plan.
+        budget = self.scenario.solver.time_limit_s / (2 if bound else 1)
+        params = ctx.solve_params(time_limit_s=budget, initial=initial, race=True)
         plan = solve_problems(ctx, [problem], params)[0]
         if initial is not None and evaluate(problem, initial) < evaluate(problem, plan):
             plan = initial
