@@ -55,7 +55,7 @@ from ..context import Shipment
 from ..exceptions import ScenarioError
 from ..fleet import FleetVehicle, hub_vehicles, producer_vehicles
 from ..hub import HubOperations, OrderAtHub, dock_s, handling_s, peak_stock
-from ..plan import Plan, RoutePlan, evaluate, schedule_route
+from ..plan import Plan, RoutePlan, allowed_vehicles, evaluate, schedule_route
 from ..scenario import format_time_of_day
 from ..solution import Route, Solution, Unserved, to_solution
 from .base import register, solve_problems
@@ -332,7 +332,9 @@ class _Planner:
                 )
             ]
             params = ctx.solve_params(
-                time_limit_s=self.scenario.solver.time_limit_s, race=True
+                time_limit_s=self.scenario.solver.time_limit_s,
+                initial=greedy_trips(problems[0]),
+                race=True,
             )
         else:
             members = [
@@ -391,7 +393,9 @@ class _Planner:
         problem = ctx.shipments_problem(
             shipments, fleet, name=f"{self.scenario.name} / {label} {hub.id}"
         )
-        initial = _transfer(start, problem) if start is not None else None
+        initial = (
+            _transfer(start, problem) if start is not None else greedy_trips(problem)
+        )
         # The bound starts from the linked plan: half the budget keeps the run
         # short and it can only end at or below that plan.
         budget = self.scenario.solver.time_limit_s / (2 if bound else 1)
@@ -633,6 +637,98 @@ class _Planner:
             peak_kg=peak_kg,
             peak_crates=peak_crates,
         )
+
+
+def greedy_trips(problem: RoutingProblem) -> Plan:
+    """A feasible plan made of "load everything, then deliver in order" trips.
+
+    Requests are taken by their delivery's first window (then its close); each is
+    appended to the trip, among every vehicle's last trip, where it adds the least
+    distance while the trip stays feasible (windows, shift, paid time, capacity on
+    every dimension, the vehicles allowed); failing that, it opens a new trip (a
+    used vehicle's next, or an unused vehicle's first); failing that, it is left
+    out. A warm start for the legs through a hub, whose searches from scratch find
+    nothing within the budget on a few hundred requests (PyVRP stays infeasible on
+    the reefer-only dimension, OR-Tools' first solution takes longer).
+    """
+    order = sorted(
+        range(len(problem.requests)),
+        key=lambda r: problem.visits[problem.requests[r].delivery].windows[0],
+    )
+    trips: dict[int, list[list[int]]] = {}  # vehicle -> trips of request indices
+    driven: dict[int, int] = {}  # vehicle -> distance of its day so far
+    unserved: list[int] = []
+    for r in order:
+        best: tuple[int, int, bool] | None = None  # (added cost, vehicle, new trip)
+        # Appending to a trip under way first; a new trip only when none fits.
+        tries = [(k, False) for k in allowed_vehicles(problem, r) if trips.get(k)]
+        tries_new = [
+            (k, True)
+            for k in allowed_vehicles(problem, r)
+            if len(trips.get(k, [])) < problem.vehicles[k].max_trips
+        ]
+        for k, new_trip in [*tries, *tries_new]:
+            if best is not None and new_trip and not best[2]:
+                break
+            vehicle = problem.vehicles[k]
+            days = trips.get(k, [])
+            candidate = [list(t) for t in days]
+            if new_trip:
+                candidate.append([r])
+            else:
+                candidate[-1].append(r)
+            distance = _fits(problem, k, candidate)
+            if distance is None:
+                continue
+            added = vehicle.distance_cost * (distance - driven.get(k, 0))
+            added += 0 if days else vehicle.fixed_cost
+            if best is None or added < best[0]:
+                best = (added, k, new_trip)
+                best_distance = distance
+        if best is None:
+            unserved.append(r)
+            continue
+        _, k, new_trip = best
+        driven[k] = best_distance
+        if new_trip:
+            trips.setdefault(k, []).append([r])
+        else:
+            trips[k][-1].append(r)
+    routes = tuple(_route_plan(problem, k, days) for k, days in sorted(trips.items()))
+    return Plan(routes, tuple(sorted(unserved)), "greedy")
+
+
+def _route_plan(problem: RoutingProblem, k: int, days: list[list[int]]) -> RoutePlan:
+    visits: list[int] = []
+    breaks: list[int] = []
+    for trip in days:
+        if visits:
+            breaks.append(len(visits))
+        visits += [_pickup(problem, r) for r in trip]
+        visits += [problem.requests[r].delivery for r in trip]
+    return RoutePlan(k, tuple(visits), tuple(breaks))
+
+
+def _pickup(problem: RoutingProblem, r: int) -> int:
+    pickup = problem.requests[r].pickup
+    if pickup is None:
+        msg = "greedy_trips plans shipments (pickup and delivery) only"
+        raise ValueError(msg)
+    return pickup
+
+
+def _fits(problem: RoutingProblem, k: int, days: list[list[int]]) -> int | None:
+    """Distance of the vehicle's day if feasible (None if not)."""
+    vehicle = problem.vehicles[k]
+    for trip in days:
+        for d, cap in enumerate(vehicle.capacity):
+            if sum(problem.requests[r].demand[d] for r in trip) > cap:
+                return None
+    route = _route_plan(problem, k, days)
+    sched = schedule_route(problem, k, route.visits, route.breaks)
+    if not sched.feasible or sched.duration > vehicle.max_duration:
+        return None
+    return problem.route_distance(k, route.visits, route.breaks)
 
 
 def _transfer(leg: _Leg, problem: RoutingProblem) -> Plan:

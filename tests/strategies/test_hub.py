@@ -12,14 +12,15 @@ import pytest
 import yaml
 
 from logistics.accounting import account
-from logistics.checker import check_hub_chain, check_solution
+from logistics.checker import check_hub_chain, check_plan, check_solution
 from logistics.comparison import compare
-from logistics.context import build_context
+from logistics.context import Shipment, build_context
 from logistics.exceptions import ScenarioError
 from logistics.hub import handling_s
 from logistics.report import write_report
 from logistics.report.tables import summary_text
 from logistics.scenario import parse_scenario
+from logistics.strategies.hub import greedy_trips
 from logistics.travel import build_travel
 
 from ..conftest import fleet_of, solve_with
@@ -255,6 +256,35 @@ def test_three_way_comparison_on_melun(melun_hub, tmp_path) -> None:
     assert "Hub" in text.splitlines()[1]
     assert "handling" in text
     assert "optimistic bound" in text
+
+
+def test_greedy_trips_give_a_feasible_warm_start(melun_hub) -> None:
+    """The warm start of the legs: every trip loads at the hub, then delivers; the
+    plan passes the problem-level checker and serves the orders that fit."""
+    scenario, travel = melun_hub
+    context = build_context(scenario, travel.matrix)
+    hub = scenario.hubs[0]
+    points = {d.id: d for d in scenario.delivery_points}
+    shipments = [
+        Shipment(
+            o,
+            hub.id,
+            o.delivery_point,
+            ((hub.opening.start + 600 * (i % 6), hub.opening.end),),
+            tuple((w.start, w.end) for w in points[o.delivery_point].time_windows),
+            60 * o.crates,
+            60 * o.crates,
+        )
+        for i, o in enumerate(scenario.orders)
+    ]
+    problem = context.shipments_problem(shipments, fleet_of("hub", context)[-2:])
+    plan = greedy_trips(problem)
+    assert check_plan(problem, plan) == []
+    assert len(plan.unserved) < len(problem.requests) // 2
+    for route in plan.routes:
+        for trip in route.trips():
+            kinds = [problem.visits[v].kind for v in trip]
+            assert kinds == sorted(kinds, key=lambda k: k != "pickup")
 
 
 def test_hub_scenario_errors_name_field_and_rule() -> None:
