@@ -509,7 +509,9 @@ def check_hub_chain(
                 f"{load.site}"
             )
             continue
-        hub = hubs[drop.site]
+        hub = hubs.get(drop.site)
+        if hub is None:
+            continue  # named as "not a hub" by the route check
         minutes = (
             hub.handling_per_order_min
             + hub.handling_per_crate_min * order.crates

@@ -150,13 +150,6 @@ class _Leg:
                         found[rid] = (int(sched.start[pos]), int(sched.departure[pos]))
         return found
 
-    def unserved_ids(self) -> set[str]:
-        return {
-            problem.requests[i].id
-            for problem, plan in zip(self.problems, self.plans, strict=True)
-            for i in plan.unserved
-        }
-
     def without(self, ids: Collection[str]) -> _Leg:
         return _Leg(
             self.problems,
