@@ -19,9 +19,12 @@ Legs linked in time (the method)
    release: the second leg may load it only from then (pickup window
    ``[release, closing]``; chilled orders without a cold room
    ``[release, release + max_chilled_wait_min]``).
-4. *Second leg* with those windows. If it leaves orders out, their deadlines are
-   tightened (half the time between the opening and their drop, at least 30 min
-   earlier) and steps 2-4 run again, at most :data:`MAX_ROUNDS` rounds in all.
+4. *Second leg* with those windows (both legs' searches start from greedy
+   "load, then deliver" trips, :func:`greedy_trips`). If it leaves orders out,
+   their deadlines are tightened (halfway between their earliest possible drop -
+   the farm's opening, loading and the drive - and their drop, at least 30 min
+   earlier) and steps 2-4 run again, at most :data:`MAX_ROUNDS` rounds in all;
+   the round delivering most orders, then at least cost, is kept.
 5. *Consistency.* Orders the last second leg still leaves out are taken out of
    the first leg too (they never go to the hub), with the second leg's reason.
    Taking visits out of a route can move the rest of its schedule, so the
