@@ -30,16 +30,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .emissions import Legs, allocate_iso14083, route_emissions
-from .factors import FactorTable, VehicleRates, factors, vehicle_rates
+from .factors import (
+    FactorTable,
+    VehicleRates,
+    factors,
+    hub_operation_factors,
+    vehicle_rates,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .checker import SiteMatrix
+    from .hub import HubOperations
     from .scenario import Scenario
     from .solution import Route, Solution
 
 __all__ = [
+    "HubAccount",
     "ProducerAccount",
     "RouteAccount",
     "StrategyAccount",
@@ -100,14 +108,44 @@ class ProducerAccount:
 
 
 @dataclass(frozen=True)
+class HubAccount:
+    """What the hub adds: its operations (ISO 14083 hub activity) and both legs.
+
+    ``handling_cost_eur`` is the hub's handling cost per kg times the kg handled;
+    ``co2e_kg`` its operations' emissions (tonnes handled x the GLEC intensity of
+    the hub operation category: ambient transhipment, chilled cross-dock, chilled
+    through the cold room; ``logistics/data/hub_operations.csv``). ``first_leg_*``
+    and ``second_leg_*`` are the routes to and from the hub. Per-order shares are
+    by the order's own kg.
+    """
+
+    hub: str
+    handled_kg: float
+    orders_handled: int
+    cold_room_kg: float
+    handling_cost_eur: float
+    co2e_kg: float
+    first_leg_km: float
+    second_leg_km: float
+    first_leg_co2e_kg: float
+    second_leg_co2e_kg: float
+    order_co2e_kg: Mapping[str, float] = field(default_factory=dict)
+    order_cost_eur: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StrategyAccount:
-    """Totals, indicators and per-producer shares of a strategy."""
+    """Totals, indicators and per-producer shares of a strategy.
+
+    With a hub, cost and CO2e include the hub's operations (:class:`HubAccount`).
+    """
 
     strategy: str
     routes: tuple[RouteAccount, ...]
     orders_served: int
     orders_unserved: int
     producers: tuple[ProducerAccount, ...] = ()
+    hub: HubAccount | None = None
 
     def _sum(self, name: str) -> float:
         return float(sum(getattr(r, name) for r in self.routes))
@@ -124,13 +162,15 @@ class StrategyAccount:
 
     @property
     def cost_eur(self) -> float:
-        """Total cost."""
-        return self._sum("cost_eur")
+        """Total cost, hub handling included."""
+        hub = self.hub.handling_cost_eur if self.hub is not None else 0.0
+        return self._sum("cost_eur") + hub
 
     @property
     def co2e_kg(self) -> float:
-        """Total well-to-wheel emissions."""
-        return self._sum("co2e_kg")
+        """Total well-to-wheel emissions, hub operations included."""
+        hub = self.hub.co2e_kg if self.hub is not None else 0.0
+        return self._sum("co2e_kg") + hub
 
     @property
     def vehicles_used(self) -> int:
@@ -211,6 +251,21 @@ def _sfd_km(matrix: SiteMatrix, producer: str, point: str) -> float:
     return float(matrix.distance_m[matrix.index(producer), matrix.index(point)]) / 1000
 
 
+def _carried(route: Route) -> list[tuple[str, str, str]]:
+    """The orders a route carries, each with the sites it loads and unloads them at
+    (farm or hub, customer or hub): the route's transport chain elements."""
+    loaded: dict[str, str] = {}
+    legs = []
+    for stop in route.stops:
+        if not stop.order:
+            continue
+        if stop.type in ("pickup", "load"):
+            loaded[stop.order] = stop.site
+        elif stop.type in ("delivery", "drop"):
+            legs.append((stop.order, loaded.get(stop.order, stop.site), stop.site))
+    return legs
+
+
 def _route_account(
     scenario: Scenario,
     matrix: SiteMatrix,
@@ -242,11 +297,11 @@ def _route_account(
         co2e, wtt, ttw = rates.co2e_kg_per_km * km, math.nan, math.nan
         running = rates.running_eur_per_km * km
         method = "flat kg CO2e/km of the vehicle type"
-    carried = route.orders
+    legs_carried = _carried(route)
+    carried = [oid for oid, _, _ in legs_carried]
     mass = [orders[o].kg for o in carried]
-    sfd = [
-        _sfd_km(matrix, orders[o].producer, orders[o].delivery_point) for o in carried
-    ]
+    sfd = [_sfd_km(matrix, origin, dest) for _, origin, dest in legs_carried]
+    delivered = sum(orders[o].kg for o in route.orders)
     fixed = rates.fixed_eur
     time_cost = rates.driver_eur_per_h * route.duration_h
     total_cost = fixed + running + time_cost
@@ -264,7 +319,7 @@ def _route_account(
         tonne_km=legs.tonne_km,
         capacity_tonne_km=legs.capacity_tonne_km,
         empty_km=legs.empty_km,
-        delivered_kg=sum(mass),
+        delivered_kg=delivered,
         order_co2e_kg=MappingProxyType(allocate_iso14083(co2e, carried, mass, sfd)),
         order_cost_eur=MappingProxyType(
             allocate_iso14083(total_cost, carried, mass, sfd)
@@ -274,22 +329,33 @@ def _route_account(
 
 
 def _producers(
-    scenario: Scenario, matrix: SiteMatrix, routes: tuple[RouteAccount, ...]
+    scenario: Scenario,
+    matrix: SiteMatrix,
+    routes: tuple[RouteAccount, ...],
+    delivered: set[str],
+    hub: HubAccount | None = None,
 ) -> tuple[ProducerAccount, ...]:
+    """Each producer's orders delivered, and its allocated cost and CO2e: every
+    transport chain element (a route's share, by mass x SFD) and hub operations."""
     orders = {o.id: o for o in scenario.orders}
     acc: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"n": 0, "kg": 0.0, "co2e": 0.0, "cost": 0.0, "tkm": 0.0}
     )
-    for r in routes:
-        for oid, co2e in r.order_co2e_kg.items():
-            o = orders[oid]
-            sfd_km = _sfd_km(matrix, o.producer, o.delivery_point)
-            a = acc[o.producer]
-            a["n"] += 1
-            a["kg"] += o.kg
+    for oid in delivered:
+        o = orders[oid]
+        sfd_km = _sfd_km(matrix, o.producer, o.delivery_point)
+        a = acc[o.producer]
+        a["n"] += 1
+        a["kg"] += o.kg
+        a["tkm"] += o.kg * sfd_km / 1000
+    shares = [(r.order_co2e_kg, r.order_cost_eur) for r in routes]
+    if hub is not None:
+        shares.append((hub.order_co2e_kg, hub.order_cost_eur))
+    for co2e_of, cost_of in shares:
+        for oid, co2e in co2e_of.items():
+            a = acc[orders[oid].producer]
             a["co2e"] += co2e
-            a["cost"] += r.order_cost_eur[oid]
-            a["tkm"] += o.kg * sfd_km / 1000
+            a["cost"] += cost_of[oid]
     return tuple(
         ProducerAccount(
             p.id,
@@ -335,10 +401,63 @@ def account(
         )
         for r in solution.routes
     )
+    hub = (
+        _hub_account(scenario, solution.hub, routes, solution)
+        if solution.hub is not None
+        else None
+    )
+    delivered = {o for r in solution.routes for o in r.orders}
     return StrategyAccount(
         strategy=solution.strategy,
         routes=routes,
         orders_served=solution.orders_served,
         orders_unserved=len(solution.unserved),
-        producers=_producers(scenario, matrix, routes),
+        producers=_producers(scenario, matrix, routes, delivered, hub),
+        hub=hub,
+    )
+
+
+def _hub_account(
+    scenario: Scenario,
+    ops: HubOperations,
+    routes: tuple[RouteAccount, ...],
+    solution: Solution,
+) -> HubAccount:
+    """Hub operations as a transport chain element: handling cost per kg and CO2e
+    per tonne handled by hub operation category, per order; plus the km of each leg."""
+    hub = next(h for h in scenario.hubs if h.id == ops.hub)
+    intensity = hub_operation_factors()
+    co2e: dict[str, float] = {}
+    cost: dict[str, float] = {}
+    cold_kg = 0.0
+    for o in ops.orders:
+        if not o.chilled:
+            category = "transhipment_ambient"
+        elif o.cold_room:
+            category = "storage_transhipment_mixed"
+            cold_kg += o.kg
+        else:
+            category = "transhipment_mixed"
+        co2e[o.order] = o.kg / 1000 * intensity[category]
+        cost[o.order] = o.kg * hub.handling_cost_eur_per_kg
+    first = {
+        r.vehicle for r in solution.routes if any(s.type == "drop" for s in r.stops)
+    }
+    return HubAccount(
+        hub=hub.id,
+        handled_kg=ops.handled_kg,
+        orders_handled=len(ops.orders),
+        cold_room_kg=cold_kg,
+        handling_cost_eur=math.fsum(cost.values()),
+        co2e_kg=math.fsum(co2e.values()),
+        first_leg_km=math.fsum(r.distance_km for r in routes if r.vehicle in first),
+        second_leg_km=math.fsum(
+            r.distance_km for r in routes if r.vehicle not in first
+        ),
+        first_leg_co2e_kg=math.fsum(r.co2e_kg for r in routes if r.vehicle in first),
+        second_leg_co2e_kg=math.fsum(
+            r.co2e_kg for r in routes if r.vehicle not in first
+        ),
+        order_co2e_kg=MappingProxyType(co2e),
+        order_cost_eur=MappingProxyType(cost),
     )

@@ -20,8 +20,10 @@ checker's own.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
@@ -33,10 +35,24 @@ if TYPE_CHECKING:
     from .fleet import FleetVehicle
     from .plan import Plan
     from .problem import RoutingProblem
-    from .scenario import DeliveryPoint, Order, Producer, Scenario, VehicleType
+    from .scenario import (
+        AccessRule,
+        DeliveryPoint,
+        Hub,
+        Order,
+        Producer,
+        Scenario,
+        VehicleType,
+    )
     from .solution import Route, Solution, Stop
 
-__all__ = ["SiteMatrix", "assert_feasible", "check_plan", "check_solution"]
+__all__ = [
+    "SiteMatrix",
+    "assert_feasible",
+    "check_hub_chain",
+    "check_plan",
+    "check_solution",
+]
 
 
 class SiteMatrix(Protocol):
@@ -333,19 +349,27 @@ def check_solution(
     points = {d.id: d for d in scenario.delivery_points}
     farms = {p.id: p for p in scenario.producers}
     by_id = {v.id: v for v in fleet}
+    hubs = {h.id: h for h in scenario.hubs}
     errors: list[str] = []
-    picked_count: Counter[str] = Counter()
-    delivered_count: Counter[str] = Counter()
+    count: dict[str, Counter[str]] = {
+        kind: Counter() for kind in ("pickup", "delivery", "drop", "load")
+    }
     errors += _check_fleet(solution, by_id)
+    sites = _Sites(orders, points, farms, hubs, _zones(scenario))
     for route in solution.routes:
         errors += _check_scenario_route(
-            scenario, matrix, route, orders, points, farms, by_id.get(route.vehicle)
+            scenario,
+            matrix,
+            route,
+            sites,
+            by_id.get(route.vehicle),
         )
         for stop in route.stops:
-            if stop.type == "pickup" and stop.order:
-                picked_count[stop.order] += 1
-            elif stop.type == "delivery" and stop.order:
-                delivered_count[stop.order] += 1
+            if stop.type in count and stop.order:
+                count[stop.type][stop.order] += 1
+    picked_count, delivered_count = count["pickup"], count["delivery"]
+    if count["drop"] or count["load"]:
+        errors += check_hub_chain(solution, orders, hubs)
     unserved = Counter(u.order for u in solution.unserved)
     for u in solution.unserved:
         if not u.reason.strip():
@@ -360,6 +384,188 @@ def check_solution(
                 f"{served}x, picked up {picked_count[oid]}x, "
                 f"listed unserved {unserved[oid]}x"
             )
+        if count["drop"][oid] > served or count["load"][oid] != count["drop"][oid]:
+            errors.append(
+                f"order {oid!r} is unloaded at a hub {count['drop'][oid]}x and loaded "
+                f"there {count['load'][oid]}x for {served} delivery: each order "
+                "through a hub is unloaded once and loaded once"
+            )
+    return errors
+
+
+@dataclass(frozen=True)
+class _Sites:
+    """The scenario's orders and sites by id, as a route check reads them, and
+    the access rules of each site inside a zone."""
+
+    orders: dict[str, Order]
+    points: dict[str, DeliveryPoint]
+    farms: dict[str, Producer]
+    hubs: dict[str, Hub]
+    zones: dict[str, list[AccessRule]]
+
+
+def _zones(scenario: Scenario) -> dict[str, list[AccessRule]]:
+    """Access rules by site, with the checker's own geometry (equirectangular
+    distance for circles: exact to well under a metre at town scale)."""
+    found: dict[str, list[AccessRule]] = {}
+    for site, (lat, lon) in scenario.site_coordinates().items():
+        for rule in scenario.access_rules:
+            if rule.circle is not None:
+                c = rule.circle
+                dy = (lat - c.lat) * 111_195.0
+                dx = (lon - c.lon) * 111_195.0 * math.cos(math.radians(c.lat))
+                inside = math.hypot(dx, dy) <= c.radius_m
+            else:
+                inside = _inside(rule.polygon or [], lat, lon)
+            if inside:
+                found.setdefault(site, []).append(rule)
+    return found
+
+
+def _inside(vertices: Sequence[Sequence[float]], lat: float, lon: float) -> bool:
+    """Even-odd rule: count the polygon edges a ray eastwards from the point crosses."""
+    crossings = 0
+    for (a_lat, a_lon), (b_lat, b_lon) in pairwise([*vertices, vertices[0]]):
+        if (a_lat > lat) != (b_lat > lat):
+            t = (lat - a_lat) / (b_lat - a_lat)
+            crossings += lon < a_lon + t * (b_lon - a_lon)
+    return crossings % 2 == 1
+
+
+def _check_access(
+    where: str, stop: Stop, vt: VehicleType, rules: Sequence[AccessRule]
+) -> list[str]:
+    """A stop in a zone: the vehicle within the weight limit, the stop while open."""
+    errors = []
+    for rule in rules:
+        limit, weight = rule.max_gross_weight_kg, vt.gross_weight_kg
+        if limit is not None and weight is not None and weight > limit:
+            errors.append(
+                f"{where}: stops at {stop.site} in zone {rule.id!r} with a "
+                f"{weight:g} kg vehicle; the zone allows at most {limit:g} kg"
+            )
+        if rule.open is not None and not any(
+            w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
+            for w in rule.open
+        ):
+            errors.append(
+                f"{where}: stops at {stop.site} in zone {rule.id!r} at "
+                f"{stop.start_s:.0f}s, while the zone is closed to deliveries"
+            )
+    return errors
+
+
+def check_hub_chain(
+    solution: Solution, orders: dict[str, Order], hubs: dict[str, Hub]
+) -> list[str]:
+    """Follow each order through its hub: farm -> hub -> customer.
+
+    Every order unloaded at a hub (``drop``) is loaded out of the same hub
+    (``load``) only once its handling is done (unloaded + the hub's handling time
+    per order, crate and kg); a chilled order waits on the dock at most the hub's
+    ``max_chilled_wait_min`` unless the hub has a cold room; the goods held at once
+    never exceed the hub's capacity in kg and crates.
+
+    Parameters
+    ----------
+    solution
+        The reported solution.
+    orders
+        The orders it must account for, by id.
+    hubs
+        The scenario's hubs by id.
+
+    Returns
+    -------
+    list of str
+        One message per violation.
+    """
+    drops: dict[str, Stop] = {}
+    loads: dict[str, Stop] = {}
+    for route in solution.routes:
+        for stop in route.stops:
+            if stop.type == "drop" and stop.order:
+                drops[stop.order] = stop
+            elif stop.type == "load" and stop.order:
+                loads[stop.order] = stop
+    errors: list[str] = []
+    stays: dict[str, list[tuple[float, float, Order]]] = {}
+    for oid in sorted(set(drops) | set(loads)):
+        order = orders.get(oid)
+        if order is None:
+            continue  # named as unknown by the route check
+        drop, load = drops.get(oid), loads.get(oid)
+        if drop is None or load is None:
+            errors.append(
+                f"order {oid!r} is {'loaded at' if drop is None else 'unloaded at'} "
+                "a hub but never "
+                f"{'unloaded there' if drop is None else 'loaded out of it'}"
+            )
+            continue
+        if drop.site != load.site:
+            errors.append(
+                f"order {oid!r} is unloaded at hub {drop.site} but loaded at "
+                f"{load.site}"
+            )
+            continue
+        hub = hubs.get(drop.site)
+        if hub is None:
+            continue  # named as "not a hub" by the route check
+        minutes = (
+            hub.handling_per_order_min
+            + hub.handling_per_crate_min * order.crates
+            + hub.handling_per_kg_min * order.kg
+        )
+        handled = drop.departure_s + minutes * 60
+        if load.start_s + _TIME_TOLERANCE_S < handled:
+            errors.append(
+                f"order {oid!r} leaves hub {hub.id} at {load.start_s:.0f}s, before it "
+                f"is unloaded ({drop.departure_s:.0f}s) and handled ({minutes:g} min, "
+                f"ready {handled:.0f}s)"
+            )
+        wait = load.start_s - drop.departure_s
+        limit = hub.max_chilled_wait_min * 60
+        chilled_outside = order.temperature == "chilled" and not hub.cold_room
+        if chilled_outside and wait > limit + _TIME_TOLERANCE_S:
+            errors.append(
+                f"chilled order {oid!r} waits {wait / 60:.1f} min at hub {hub.id}, "
+                f"which has no cold room; at most {hub.max_chilled_wait_min:g} min"
+            )
+        stays.setdefault(hub.id, []).append((drop.departure_s, load.start_s, order))
+    for hub_id, held in stays.items():
+        errors += _hub_stock(hubs[hub_id], held)
+    return errors
+
+
+def _hub_stock(hub: Hub, held: list[tuple[float, float, Order]]) -> list[str]:
+    """Goods held at once, from unloaded to loaded, within the hub's capacity."""
+    # Goods leaving at an instant make room for goods arriving then.
+    events = sorted(
+        (
+            (t, sign, order)
+            for t_in, t_out, order in held
+            for t, sign in ((t_in, 1), (t_out, -1))
+        ),
+        key=lambda e: (e[0], e[1]),
+    )
+    kg, crates = 0.0, 0
+    errors: list[str] = []
+    for t, sign, order in events:
+        kg += sign * order.kg
+        crates += sign * order.crates
+        if hub.capacity_kg is not None and kg > hub.capacity_kg + _MASS_TOLERANCE_KG:
+            errors.append(
+                f"hub {hub.id} holds {kg:.1f} kg at {t:.0f}s; capacity "
+                f"{hub.capacity_kg:g} kg"
+            )
+            break
+        if hub.capacity_crates is not None and crates > hub.capacity_crates:
+            errors.append(
+                f"hub {hub.id} holds {crates} crates at {t:.0f}s; capacity "
+                f"{hub.capacity_crates}"
+            )
+            break
     return errors
 
 
@@ -367,11 +573,10 @@ def _check_scenario_route(
     scenario: Scenario,
     matrix: SiteMatrix,
     route: Route,
-    orders: dict[str, Order],
-    points: dict[str, DeliveryPoint],
-    farms: dict[str, Producer],
+    sites: _Sites,
     vehicle: FleetVehicle | None,
 ) -> list[str]:
+    orders, points, farms = sites.orders, sites.points, sites.farms
     where = f"{solution_label(route)}"
     errors: list[str] = []
     vt = next((t for t in scenario.vehicle_types if t.id == route.vehicle_type), None)
@@ -398,15 +603,19 @@ def _check_scenario_route(
             )
         if stop.start_s + _TIME_TOLERANCE_S < stop.arrival_s:
             errors.append(f"{where}: service at {stop.site} starts before arrival")
-        if stop.type in ("pickup", "delivery"):
+        if stop.type in _ORDER_STOPS:
             order = orders.get(stop.order or "")
             if order is None:
                 errors.append(
                     f"{where}: stop at {stop.site} names unknown order {stop.order!r}"
                 )
                 continue
-            new_stop = prev.type not in ("pickup", "delivery") or prev.site != stop.site
-            errors += _check_service(where, stop, order, farms, points, new_stop)
+            new_stop = prev.type not in _ORDER_STOPS or prev.site != stop.site
+            errors += _check_access(where, stop, vt, sites.zones.get(stop.site, ()))
+            if stop.type in ("drop", "load"):
+                errors += _check_hub_stop(where, stop, order, sites.hubs, vt, new_stop)
+            else:
+                errors += _check_service(where, stop, order, farms, points, new_stop)
             if (
                 vehicle is not None
                 and vehicle.serves
@@ -416,13 +625,20 @@ def _check_scenario_route(
                     f"{where}: carries {order.id!r} of producer {order.producer}, but "
                     f"this vehicle only serves {list(vehicle.serves)}"
                 )
-            if stop.type == "pickup":
-                errors += _check_pickup(where, stop, order, farms, vt)
+            if stop.type in ("pickup", "load"):
+                if stop.type == "pickup":
+                    errors += _check_pickup(where, stop, order, farms, vt)
                 on_board.add(order.id)
                 load_kg += order.kg
                 load_crates += order.crates
             else:
-                errors += _check_delivery(where, stop, order, points, on_board)
+                if stop.type == "delivery":
+                    errors += _check_delivery(where, stop, order, points, on_board)
+                elif order.id not in on_board:
+                    errors.append(
+                        f"{where}: unloads {order.id!r} at hub {stop.site} without "
+                        "having loaded it"
+                    )
                 on_board.discard(order.id)
                 load_kg -= order.kg
                 load_crates -= order.crates
@@ -548,6 +764,55 @@ def _check_service(
         errors.append(
             f"{where}: leaves {stop.site} {stop.departure_s - stop.start_s:.0f}s "
             f"after starting, before the {own * 60:.0f}s of {what} {order.id!r}"
+        )
+    return errors
+
+
+_ORDER_STOPS = ("pickup", "delivery", "drop", "load")
+
+
+def _check_hub_stop(
+    where: str,
+    stop: Stop,
+    order: Order,
+    hubs: dict[str, Hub],
+    vt: VehicleType,
+    new_stop: bool,
+) -> list[str]:
+    """Unloading (``drop``) or loading (``load``) at a hub: at a hub, while it is
+    open, with its dock times; a chilled order is loaded only on a refrigerated
+    vehicle."""
+    hub = hubs.get(stop.site)
+    if hub is None:
+        return [f"{where}: {stop.type} of {order.id!r} at {stop.site}, not a hub"]
+    errors = []
+    opening = hub.opening
+    if not (
+        opening.start - _TIME_TOLERANCE_S
+        <= stop.start_s
+        <= opening.end + _TIME_TOLERANCE_S
+    ):
+        errors.append(
+            f"{where}: {stop.type} of {order.id!r} at hub {hub.id} at "
+            f"{stop.start_s:.0f}s, outside its opening {opening.start}-{opening.end}s"
+        )
+    fixed = hub.stop_min * 60
+    own = (hub.per_order_min + hub.per_crate_min * order.crates) * 60
+    if new_stop and stop.start_s + _TIME_TOLERANCE_S < stop.arrival_s + fixed:
+        errors.append(
+            f"{where}: starts the {stop.type} of {order.id!r} at hub {hub.id} "
+            f"{stop.start_s - stop.arrival_s:.0f}s after arriving, before the stop's "
+            f"fixed {fixed:.0f}s"
+        )
+    if stop.departure_s + _TIME_TOLERANCE_S < stop.start_s + own:
+        errors.append(
+            f"{where}: the {stop.type} of {order.id!r} at hub {hub.id} takes "
+            f"{stop.departure_s - stop.start_s:.0f}s, less than its {own:.0f}s"
+        )
+    if stop.type == "load" and order.temperature == "chilled" and not vt.refrigerated:
+        errors.append(
+            f"{where}: chilled order {order.id!r} loaded at hub {hub.id} into a "
+            "non-refrigerated vehicle"
         )
     return errors
 

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 _RUN_HELP = (
-    "Solve a scenario with each strategy (separate and pooled by default), print the "
-    "comparison, write reports."
+    "Solve a scenario with each strategy (separate and pooled by default, and hub "
+    "when the scenario has a hub with vans), print the comparison, write reports."
 )
 _OSM_HELP = (
     "Folder to look for the scenario's OSM file in (after the scenario's own folder); "
@@ -113,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_strategy_list,
         default=None,
         help=(
-            "Comma-separated strategies to run, e.g. 'separate,pooled' (the default); "
+            "Comma-separated strategies to run, e.g. 'separate,pooled,hub' (default: "
+            "separate,pooled, plus hub when the scenario has a hub with vans); "
             "savings are measured against 'separate' when it runs."
         ),
     )
@@ -375,7 +376,7 @@ class _Interrupts:
 
 
 def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
-    from .comparison import DEFAULT_STRATEGIES, compare
+    from .comparison import compare, default_strategies
     from .report import check_writable, write_files
     from .report.files import report_files
     from .scenario import load_scenario
@@ -408,7 +409,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
         comparison = compare(
             scenario,
             travel=travel,
-            strategies=args.strategies or DEFAULT_STRATEGIES,
+            strategies=args.strategies or default_strategies(scenario),
             progress=progress,
             use_cache=not args.no_cache,
         )
@@ -425,7 +426,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
 def _print_results(comparison: Comparison, written: list[Path], total_s: float) -> None:
     """Print the comparison, the per-producer tables, and what was written."""
     from .report import comparison_table
-    from .report.tables import driving_table, producer_table
+    from .report.tables import driving_table, hub_lines, producer_table
 
     out = _console()
     out.print(comparison_table(comparison))
@@ -439,6 +440,8 @@ def _print_results(comparison: Comparison, written: list[Path], total_s: float) 
                 f"{saving.co2e_from_intensity_kg:.1f} kg from lower kg CO2e per km "
                 "(load factor, vehicle mix)."
             )
+    for line in hub_lines(comparison):
+        out.print(line, highlight=False)
     names = {p.id: p.name or p.id for p in comparison.scenario.producers}
     for label, result in comparison.results.items():
         for u in result.solution.unserved:

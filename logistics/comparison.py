@@ -30,14 +30,28 @@ if TYPE_CHECKING:
     from .solution import Solution
     from .travel import NetworkInfo, TravelData
 
-__all__ = ["Comparison", "Savings", "StrategyResult", "compare"]
+__all__ = [
+    "Comparison",
+    "Savings",
+    "StrategyResult",
+    "compare",
+    "default_strategies",
+]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
 DEFAULT_STRATEGIES = ("separate", "pooled")
-"""What ``logistics run`` compares unless told otherwise."""
+"""What ``logistics run`` compares unless told otherwise (plus ``hub`` when the
+scenario has a hub with vans: :func:`default_strategies`)."""
+
+
+def default_strategies(scenario: Scenario) -> tuple[str, ...]:
+    """The strategies compared by default: separate, pooled, and hub when the
+    scenario has a hub with delivery vans."""
+    hub = ("hub",) if scenario.platform_hub is not None else ()
+    return DEFAULT_STRATEGIES + hub
 
 
 @dataclass(frozen=True)
@@ -199,7 +213,7 @@ def compare(
     scenario: Scenario,
     *,
     travel: TravelData | None = None,
-    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    strategies: Sequence[str] | None = None,
     baseline: str | None = None,
     scenario_dir: str | Path | None = None,
     osm_dirs: Sequence[str | Path] = (),
@@ -217,7 +231,8 @@ def compare(
     travel
         Precomputed travel data (matrix and network description); built when omitted.
     strategies
-        Registered strategy names to run (see :data:`logistics.strategies.STRATEGIES`).
+        Registered strategy names to run (see :data:`logistics.strategies.STRATEGIES`);
+        ``None``: :func:`default_strategies`.
     baseline
         The strategy savings are measured against: ``separate`` when it runs, else
         the first of ``strategies``.
@@ -248,7 +263,7 @@ def compare(
 
     t0 = time.perf_counter()
     say = progress or (lambda _m: None)
-    names = list(dict.fromkeys(strategies))
+    names = list(dict.fromkeys(strategies or default_strategies(scenario)))
     chosen = [get_strategy(n) for n in names]  # unknown names fail before any work
     base = baseline or ("separate" if "separate" in names else names[0])
     if base not in names:

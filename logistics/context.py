@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from .access import forbids, intersect_windows, rules_at
 from .constants import MASS_SCALE
 from .exceptions import UnknownIdError
 from .factors import (
@@ -38,11 +39,38 @@ if TYPE_CHECKING:
     from .fleet import FleetVehicle
     from .matrix import TravelMatrix
     from .plan import Plan
-    from .scenario import DeliveryPoint, Order, Producer, Scenario
+    from .scenario import AccessRule, DeliveryPoint, Order, Producer, Scenario
 
-__all__ = ["PlanningContext", "build_context"]
+__all__ = ["PlanningContext", "Shipment", "build_context"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """One order carried from one site to another (a leg of its journey).
+
+    Parameters
+    ----------
+    order
+        The order carried.
+    origin, destination
+        Site ids where it is loaded and unloaded (farm, hub or delivery point).
+    pickup_windows, delivery_windows
+        Sorted, disjoint windows (seconds after midnight) in which loading and
+        unloading may start.
+    pickup_service_s, delivery_service_s
+        The order's own loading and unloading time (the stop's fixed part is the
+        site's setup).
+    """
+
+    order: Order
+    origin: str
+    destination: str
+    pickup_windows: tuple[tuple[int, int], ...]
+    delivery_windows: tuple[tuple[int, int], ...]
+    pickup_service_s: int
+    delivery_service_s: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -257,8 +285,14 @@ class PlanningContext:
         visits: list[Visit] = []
         requests: list[Request] = []
         for order in orders:
-            allowed = _allowed(order, vehicles, problem_vehicles)
-            visits += self._visits(order, len(requests), local)
+            pickup, delivery = self._visits(order, len(requests), local)
+            allowed, pickup, delivery = self._access(
+                (order.producer, order.delivery_point),
+                _allowed(order, vehicles, problem_vehicles),
+                (pickup, delivery),
+                problem_vehicles,
+            )
+            visits += (pickup, delivery)
             requests.append(
                 Request(
                     id=order.id,
@@ -282,11 +316,145 @@ class PlanningContext:
             location_setup=setup,
         )
 
+    def shipments_problem(
+        self,
+        shipments: Sequence[Shipment],
+        vehicles: Sequence[FleetVehicle],
+        *,
+        name: str = "",
+    ) -> RoutingProblem:
+        """Build the routing problem of carrying ``shipments`` with ``vehicles``.
+
+        As :meth:`problem`, but each order's pickup and delivery sites, windows
+        and service times are given (e.g. farm to hub, hub to customer): the legs
+        of a journey through a hub. Chilled orders ride only in refrigerated
+        vehicles; a vehicle restricted to some producers carries only theirs.
+
+        Parameters
+        ----------
+        shipments
+            The legs to carry, one request each, in this order.
+        vehicles
+            The fleet available.
+        name
+            Problem label (defaults to the scenario name).
+
+        Returns
+        -------
+        RoutingProblem
+            The problem, its ``location_ids`` naming the sites.
+        """
+        stops = _ordered_unique(
+            [*(x.origin for x in shipments), *(x.destination for x in shipments)]
+        )
+        bases = _ordered_unique([s for v in vehicles for s in (v.start, v.end)])
+        sites = [*stops, *bases]
+        rows = np.array([self.site_index(s) for s in sites], dtype=np.int64)
+        local = {s: i for i, s in enumerate(stops)}
+        base_local = {s: len(stops) + i for i, s in enumerate(bases)}
+        setup = tuple(self._setup_s(s) for s in stops) + (0,) * len(bases)
+        problem_vehicles = tuple(self._vehicle(v, base_local) for v in vehicles)
+        visits: list[Visit] = []
+        requests: list[Request] = []
+        for x in shipments:
+            r_idx = len(requests)
+            allowed, pickup, delivery = self._access(
+                (x.origin, x.destination),
+                _allowed(x.order, vehicles, problem_vehicles),
+                (
+                    Visit(
+                        local[x.origin],
+                        r_idx,
+                        "pickup",
+                        x.pickup_service_s,
+                        x.pickup_windows,
+                    ),
+                    Visit(
+                        local[x.destination],
+                        r_idx,
+                        "delivery",
+                        x.delivery_service_s,
+                        x.delivery_windows,
+                    ),
+                ),
+                problem_vehicles,
+            )
+            visits += (pickup, delivery)
+            requests.append(
+                Request(
+                    id=x.order.id,
+                    pickup=len(visits) - 2,
+                    delivery=len(visits) - 1,
+                    demand=(math.ceil(x.order.kg * MASS_SCALE), x.order.crates),
+                    allowed_vehicles=allowed,
+                    penalty=self.unserved_penalty,
+                    group=x.order.producer,
+                )
+            )
+        return RoutingProblem(
+            distance=self.distance_m[np.ix_(rows, rows)],
+            duration=self.duration_s[np.ix_(rows, rows)],
+            visits=tuple(visits),
+            requests=tuple(requests),
+            vehicles=problem_vehicles,
+            dimensions=("g", "crates"),
+            location_ids=tuple(sites),
+            name=name or self.scenario.name,
+            location_setup=setup,
+        )
+
+    @cached_property
+    def _rules(self) -> dict[str, tuple[AccessRule, ...]]:
+        """Access rules by site (only sites inside some zone)."""
+        if not self.scenario.access_rules:
+            return {}
+        found = {
+            s: rules_at(self.scenario, s) for s in self.scenario.site_coordinates()
+        }
+        return {s: r for s, r in found.items() if r}
+
+    def _access(
+        self,
+        sites: tuple[str, str],
+        allowed: tuple[int, ...] | None,
+        visits: tuple[Visit, Visit],
+        fleet: Sequence[Vehicle],
+    ) -> tuple[tuple[int, ...] | None, Visit, Visit]:
+        """Apply the access rules of a request's two sites: vehicles too heavy for
+        a zone may not serve it, and its visits there start only while the zone is
+        open (no vehicle at all when a visit's windows and the zone's opening do
+        not meet)."""
+        pickup, delivery = visits
+        if not self._rules:
+            return allowed, pickup, delivery
+        barred: set[str] = set()
+        restricted = [pickup, delivery]
+        closed = False
+        for k, site in enumerate(sites):
+            for rule in self._rules.get(site, ()):
+                barred |= {
+                    t.id for t in self.scenario.vehicle_types if forbids(rule, t)
+                }
+                windows = intersect_windows(restricted[k].windows, rule.open_windows)
+                if windows:
+                    restricted[k] = replace(restricted[k], windows=windows)
+                else:
+                    closed = True
+        if barred or closed:
+            pool = range(len(fleet)) if allowed is None else allowed
+            allowed = tuple(
+                k for k in pool if not closed and fleet[k].type not in barred
+            )
+        return allowed, restricted[0], restricted[1]
+
     def _setup_s(self, site: str) -> int:
         """Fixed part of a stop at ``site``, in seconds."""
         if site in self._producers:
             return round(self._producers[site].loading_stop_min * 60)
-        return round(self._points[site].stop_min * 60)
+        if site in self._points:
+            return round(self._points[site].stop_min * 60)
+        hub = next(h for h in self.scenario.hubs if h.id == site)
+        return round(hub.stop_min * 60)
 
     def _vehicle(self, v: FleetVehicle, local: Mapping[str, int]) -> Vehicle:
         vt = self.scenario.vehicle_type(v.type)

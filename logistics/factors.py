@@ -51,11 +51,13 @@ if TYPE_CHECKING:
 __all__ = [
     "FLAT_CO2E_KG_PER_KM",
     "FLAT_COST_PER_KM_EUR",
+    "HUB_CATEGORIES",
     "EnergyCarrier",
     "FactorTable",
     "VehicleClass",
     "VehicleRates",
     "factors",
+    "hub_operation_factors",
     "objective_coefficients",
     "vehicle_rates",
 ]
@@ -717,3 +719,32 @@ def _reconcile_split(row: dict[str, Any], given: set[str]) -> None:
         row[ttw] = values[wtw] - values[wtt]
     elif named and wtw not in named:
         row[wtw] = values[wtt] + values[ttw]
+
+
+# -- hub operations --------------------------------------------------------------------
+
+_HUB_CSV = "hub_operations.csv"
+
+HUB_CATEGORIES = (
+    "transhipment_ambient",
+    "transhipment_mixed",
+    "storage_transhipment_mixed",
+)
+"""Hub operation categories of ``hub_operations.csv`` (ISO 14083 hub activity)."""
+
+
+@functools.cache
+def hub_operation_factors() -> Mapping[str, float]:
+    """Return kg CO2e per tonne handled by hub operation category.
+
+    From ``logistics/data/hub_operations.csv`` (GLEC Framework v3 default
+    intensities, with their provenance): ``transhipment_ambient`` for ambient goods,
+    ``transhipment_mixed`` for chilled goods cross-docked without a cold room,
+    ``storage_transhipment_mixed`` for chilled goods kept in the cold room.
+    """
+    rows = {row["category"]: float(row["co2e_kg_per_t"]) for row in _read_csv(_HUB_CSV)}
+    missing = [c for c in HUB_CATEGORIES if c not in rows]
+    if missing:
+        msg = f"{_HUB_CSV} lacks hub operation categories {missing}"
+        raise ValueError(msg)
+    return MappingProxyType(rows)

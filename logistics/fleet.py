@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .scenario import Scenario, TimeWindow
 
-__all__ = ["SHIFT_END_S", "FleetVehicle", "pool_vehicles", "producer_vehicles"]
+__all__ = [
+    "SHIFT_END_S",
+    "FleetVehicle",
+    "hub_vehicles",
+    "pool_vehicles",
+    "producer_vehicles",
+]
 
 SHIFT_END_S = 48 * 3600
 """Latest return of a vehicle without a shift (a day and the following night)."""
@@ -120,6 +126,39 @@ def pool_vehicles(
                     extra.end or extra.start,
                     max_trips=extra.max_trips,
                     shift_s=_shift(extra.shift),
+                    max_working_s=scenario.max_route_duration_s,
+                )
+            )
+    return tuple(vehicles)
+
+
+def hub_vehicles(
+    scenario: Scenario, hub_id: str, *, leg: str = "delivery"
+) -> tuple[FleetVehicle, ...]:
+    """Return the shared vans based at hub ``hub_id``.
+
+    ``leg`` is ``"delivery"`` (the vans that deliver from the hub, ids
+    ``<hub>-<type>-<k>``) or ``"collection"`` (the vans that collect at farms, ids
+    ``<hub>-collect-<type>-<k>``). They belong to the collective (no owner); their
+    shift defaults to the hub's opening hours.
+    """
+    hub = next(h for h in scenario.hubs if h.id == hub_id)
+    entries = hub.vehicles if leg == "delivery" else hub.collection_vehicles
+    prefix = hub.id if leg == "delivery" else f"{hub.id}-collect"
+    vehicles = []
+    k = 0
+    for entry in entries:
+        for _ in range(entry.count):
+            k += 1
+            vehicles.append(
+                FleetVehicle(
+                    f"{prefix}-{entry.type}-{k}",
+                    entry.type,
+                    "",
+                    hub.id,
+                    hub.id,
+                    max_trips=entry.max_trips,
+                    shift_s=_shift(entry.shift, hub.opening),
                     max_working_s=scenario.max_route_duration_s,
                 )
             )

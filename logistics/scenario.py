@@ -37,6 +37,8 @@ from .provenance import file_sha256
 from .tables import Table
 
 __all__ = [
+    "AccessRule",
+    "Circle",
     "CostSettings",
     "DeliveryPoint",
     "Hub",
@@ -313,6 +315,13 @@ class VehicleType(BaseModel):
             "Vehicle class of the emission factor table (see docs/emissions.md)."
         ),
     )
+    gross_weight_kg: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Gross vehicle weight (PTAC), for access rules with a maximum weight."
+        ),
+    )
 
 
 _TRIPS_HELP = (
@@ -465,7 +474,9 @@ class Order(BaseModel):
 
 
 class Hub(BaseModel):
-    """A shared platform where pooled vehicles may be based."""
+    """A shared platform: a base for pooled vehicles and, with ``vehicles``, the
+    platform of the ``hub`` strategy (producers' goods are brought there, handled,
+    then delivered by the hub's own vans)."""
 
     model_config = _FROZEN
     id: Identifier
@@ -474,7 +485,152 @@ class Hub(BaseModel):
     lon: Longitude
     address: SiteAddress = None
     metadata: Metadata
-    opening: Window = FULL_DAY
+    opening: Window = Field(
+        default=FULL_DAY,
+        description=(
+            "When goods may be dropped at and loaded out of the hub (hub strategy)."
+        ),
+    )
+    first_leg: Literal["own", "collection"] = Field(
+        default="own",
+        description=(
+            "How goods reach the hub: 'own' - each producer's own vehicles bring "
+            "its goods; 'collection' - the hub's collection_vehicles collect at "
+            "the farms."
+        ),
+    )
+    vehicles: list[FleetEntry] = Field(
+        default_factory=list,
+        description=(
+            "Shared vans based at the hub that deliver from it (second leg); "
+            "default shift: the hub's opening hours."
+        ),
+    )
+    collection_vehicles: list[FleetEntry] = Field(
+        default_factory=list,
+        description="Shared vans based at the hub that collect at farms (first leg).",
+    )
+    stop_min: float = Field(
+        default=5.0,
+        ge=0,
+        le=240,
+        description="Fixed part of a stop at the hub's dock (parking, paperwork).",
+    )
+    per_order_min: float = Field(
+        default=0.0, ge=0, le=240, description="Dock time per order unloaded/loaded."
+    )
+    per_crate_min: float = Field(
+        default=1.0, ge=0, le=60, description="Dock time per crate unloaded/loaded."
+    )
+    handling_per_order_min: float = Field(
+        default=2.0,
+        ge=0,
+        le=600,
+        description=(
+            "Handling after unloading, before the order may leave (checking, "
+            "sorting): minutes per order [A]."
+        ),
+    )
+    handling_per_crate_min: float = Field(
+        default=0.5, ge=0, le=60, description="Handling minutes per crate [A]."
+    )
+    handling_per_kg_min: float = Field(
+        default=0.0, ge=0, le=10, description="Handling minutes per kg."
+    )
+    handling_cost_eur_per_kg: float = Field(
+        default=0.05,
+        ge=0,
+        le=10,
+        description=(
+            "Handling cost per kg through the hub (labour, rent) [A]: 1 min per "
+            "crate of ~7 kg at ~20 EUR/h is ~0.05 EUR/kg."
+        ),
+    )
+    cold_room: bool = Field(
+        default=False,
+        description=(
+            "Chilled goods may wait in a cold room; without one they must leave "
+            "within max_chilled_wait_min of being unloaded (cross-dock)."
+        ),
+    )
+    max_chilled_wait_min: float = Field(
+        default=30.0,
+        ge=0,
+        le=240,
+        description=(
+            "Without a cold room: longest time a chilled order may spend on the "
+            "dock, from unloaded to loaded."
+        ),
+    )
+    capacity_kg: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most kg the hub holds at once (none: no limit).",
+    )
+    capacity_crates: int | None = Field(
+        default=None, ge=0, description="Most crates the hub holds at once."
+    )
+
+    @property
+    def is_platform(self) -> bool:
+        """Whether the hub strategy can use it (it has delivery vans)."""
+        return bool(self.vehicles)
+
+    @model_validator(mode="after")
+    def _collection_needs_vans(self) -> Hub:
+        if self.first_leg == "collection" and not self.collection_vehicles:
+            msg = (
+                "first_leg 'collection' needs collection_vehicles (the hub's vans "
+                "that collect at the farms)"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class Circle(BaseModel):
+    """A disc on the map."""
+
+    model_config = _FROZEN
+    lat: Latitude
+    lon: Longitude
+    radius_m: float = Field(gt=0, le=100_000)
+
+
+class AccessRule(BaseModel):
+    """Who may stop in a zone, and when (e.g. a town centre open to deliveries
+    06:00-11:00 to vehicles up to 3.5 t)."""
+
+    model_config = _FROZEN
+    id: Identifier
+    name: str = ""
+    circle: Circle | None = None
+    polygon: list[tuple[Latitude, Longitude]] | None = Field(
+        default=None, description="Vertices [lat, lon] of the zone, in order."
+    )
+    open: list[Window] | None = Field(
+        default=None,
+        description="When stops in the zone may start (default: any time).",
+    )
+    max_gross_weight_kg: float | None = Field(
+        default=None, gt=0, description="Heaviest vehicle (gross weight) allowed."
+    )
+
+    @model_validator(mode="after")
+    def _one_zone(self) -> AccessRule:
+        if (self.circle is None) == (self.polygon is None):
+            msg = "give the zone as exactly one of circle or polygon"
+            raise ValueError(msg)
+        if self.polygon is not None and len(self.polygon) < 3:
+            msg = f"polygon needs at least 3 vertices; got {len(self.polygon)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def open_windows(self) -> tuple[tuple[int, int], ...]:
+        """Opening windows in seconds, sorted (the whole day and night if none)."""
+        if self.open is None:
+            return ((0, 48 * SECONDS_PER_HOUR),)
+        return tuple(sorted((w.start, w.end) for w in self.open))
 
     @model_validator(mode="before")
     @classmethod
@@ -634,6 +790,10 @@ class Scenario(BaseModel):
     delivery_points: list[DeliveryPoint] = Field(min_length=1)
     orders: list[Order] = Field(min_length=1)
     hubs: list[Hub] = Field(default_factory=list)
+    access_rules: list[AccessRule] = Field(
+        default_factory=list,
+        description="Zones with limits on vehicle weight and stop times.",
+    )
     pooled_fleet: PooledFleet = Field(default_factory=PooledFleet)
     max_route_duration_h: float = Field(
         default=10.0,
@@ -716,6 +876,11 @@ class Scenario(BaseModel):
             If the scenario has no such producer.
         """
         return _by_id(self.producers, producer_id, "producer")
+
+    @property
+    def platform_hub(self) -> Hub | None:
+        """The hub the ``hub`` strategy uses: the first hub with delivery vans."""
+        return next((h for h in self.hubs if h.is_platform), None)
 
     def site_coordinates(self) -> dict[str, tuple[float, float]]:
         """Return ``{site id: (lat, lon)}`` for producers, delivery points and hubs."""
@@ -802,10 +967,17 @@ def _id_problems(data: Any) -> list[str]:
 def _reference_problems(s: Scenario) -> list[str]:
     """List broken cross-references and impossible orders, one message each."""
     problems = _id_problems(s)
+    problems += _access_problems(s)
     problems += _factor_problems(s)
     types = {t.id: t for t in s.vehicle_types}
     usable = [types[e.type] for p in s.producers for e in p.vehicles if e.type in types]
     usable += [types[v.type] for v in s.pooled_fleet.vehicles if v.type in types]
+    usable += [
+        types[e.type]
+        for h in s.hubs
+        for e in (*h.vehicles, *h.collection_vehicles)
+        if e.type in types
+    ]
     max_kg = max((t.capacity_kg for t in usable), default=0.0)
     max_crates = max((t.capacity_crates for t in usable), default=0)
     any_reefer = any(t.refrigerated for t in usable)
@@ -827,6 +999,21 @@ def _reference_problems(s: Scenario) -> list[str]:
                 "refrigerated"
             )
     return problems
+
+
+def _access_problems(s: Scenario) -> list[str]:
+    """A weight limit needs every vehicle type's gross weight."""
+    weighed = [(i, r) for i, r in enumerate(s.access_rules) if r.max_gross_weight_kg]
+    if not weighed:
+        return []
+    i, rule = weighed[0]
+    return [
+        f"vehicle_types[{j}] (id {t.id!r}).gross_weight_kg: missing, but "
+        f"access_rules[{i}] (id {rule.id!r}) limits the gross weight to "
+        f"{rule.max_gross_weight_kg:g} kg; give every vehicle type its gross weight"
+        for j, t in enumerate(s.vehicle_types)
+        if t.gross_weight_kg is None
+    ]
 
 
 def _factor_problems(s: Scenario) -> list[str]:
@@ -876,6 +1063,17 @@ def _fleet_problems(
                     f"producers[{i}] (id {_get(p, 'id')!r}).vehicles[{j}].type: "
                     f"{kind!r} is not a known vehicle type id"
                 )
+    for i, h in enumerate(hubs):
+        for field in ("vehicles", "collection_vehicles"):
+            entries = _get(h, field)
+            for j, entry in enumerate(entries if isinstance(entries, list) else []):
+                any_vehicle = True
+                kind = _get(entry, "type")
+                if types is not None and isinstance(kind, str) and kind not in type_ids:
+                    problems.append(
+                        f"hubs[{i}] (id {_get(h, 'id')!r}).{field}[{j}].type: "
+                        f"{kind!r} is not a known vehicle type id"
+                    )
     pooled = _get(data, "pooled_fleet")
     for j, v in enumerate(_rows(pooled, "vehicles") or []):
         any_vehicle = True

@@ -14,21 +14,24 @@ from .plan import Plan, RoutePlan, allowed_vehicles, schedule_route, solo_obstac
 from .scenario import format_time_of_day
 
 if TYPE_CHECKING:
+    from .hub import HubOperations
     from .problem import RoutingProblem
     from .scenario import Scenario
 
 __all__ = ["Route", "Solution", "Stop", "Unserved", "merge_solutions", "to_solution"]
 
-StopType = Literal["start", "pickup", "delivery", "base", "end"]
+StopType = Literal["start", "pickup", "delivery", "drop", "load", "base", "end"]
 
 
 @dataclass(frozen=True)
 class Stop:
     """A stop of a route; times in seconds after midnight, load after the stop.
 
-    ``base`` stops are the returns to the vehicle's base between two trips (arrival:
-    back; departure: leaving on the next trip). ``trip`` numbers the trip the stop
-    belongs to, from 1 (a base stop ends its trip).
+    ``pickup`` loads an order at its farm, ``delivery`` unloads it at its customer;
+    through a hub, ``drop`` unloads it at the hub (first leg) and ``load`` loads it
+    there (second leg). ``base`` stops are the returns to the vehicle's base between
+    two trips (arrival: back; departure: leaving on the next trip). ``trip``
+    numbers the trip the stop belongs to, from 1 (a base stop ends its trip).
     """
 
     site: str
@@ -96,6 +99,8 @@ class Solution:
     objective: float
     backend: str
     wall_time_s: float
+    hub: HubOperations | None = None
+    """What happened at the hub (hub strategy only)."""
 
     @property
     def orders_served(self) -> int:
@@ -259,6 +264,9 @@ def unserved_reason(
     if not problem.vehicles:
         return f"producer {req.group} has no vehicle of its own"
     if req.allowed_vehicles is not None and not req.allowed_vehicles:
+        barred = _access_reason(scenario, problem, r_idx)
+        if barred:
+            return barred
         order = next((o for o in scenario.orders if o.id == req.id), None)
         chilled = order is not None and order.temperature == "chilled"
         if chilled and not any(v.refrigerated for v in problem.vehicles):
@@ -307,6 +315,42 @@ def unserved_reason(
                 f"above the {v.max_duration / 3600:g} h maximum route duration"
             )
     return f"no vehicle of {whose} can serve it on its own: {last_problem}"
+
+
+def _access_reason(scenario: Scenario, problem: RoutingProblem, r_idx: int) -> str:
+    """Why the access rules at a request's sites leave no vehicle for it ("" if
+    they do not)."""
+    from .access import forbids, intersect_windows, rules_at
+
+    req = problem.requests[r_idx]
+    reasons = []
+    for idx in (req.pickup, req.delivery):
+        if idx is None:
+            continue
+        visit = problem.visits[idx]
+        site = problem.location_ids[visit.location]
+        for rule in rules_at(scenario, site):
+            if not intersect_windows(visit.windows, rule.open_windows):
+                shown = ", ".join(
+                    f"{format_time_of_day(a)}-{format_time_of_day(b)}"
+                    for a, b in rule.open_windows
+                )
+                reasons.append(
+                    f"access rule {rule.id!r}: zone open {shown}, outside the "
+                    f"windows of {site}"
+                )
+            heavy = {
+                v.type
+                for v in problem.vehicles
+                if forbids(rule, scenario.vehicle_type(v.type))
+            }
+            if heavy and heavy >= {v.type for v in problem.vehicles}:
+                reasons.append(
+                    f"access rule {rule.id!r} bars vehicles above "
+                    f"{rule.max_gross_weight_kg:g} kg from {site}, and every vehicle "
+                    "that could carry it is heavier"
+                )
+    return "; ".join(reasons)
 
 
 def merge_solutions(strategy: str, parts: list[Solution]) -> Solution:

@@ -23,9 +23,10 @@ against, normally ``separate``); ``strategies.<name>`` for each strategy run
 ``orders_unserved`` (list of {``order``, ``producer``, ``reason``}), ``objective``,
 ``backend`` and ``routes`` (list of {``vehicle``, ``vehicle_type``, ``owner``,
 ``trips``, ``distance_km``, ``duration_h`` (paid time), ``cost_eur``, ``co2e_kg``,
-``stops``: list of {``site``, ``type`` (``start``, ``pickup``, ``delivery``, ``base``
-for a return to base between two trips, ``end``), ``order``, ``arrival_s``,
-``start_s``, ``departure_s``, ``load_kg``, ``load_crates``, ``trip`` (from 1)}});
+``stops``: list of {``site``, ``type`` (``start``, ``pickup``, ``delivery``, ``drop``
+and ``load`` for unloading at and loading out of a hub, ``base`` for a return to base
+between two trips, ``end``), ``order``, ``arrival_s``, ``start_s``, ``departure_s``,
+``load_kg``, ``load_crates``, ``trip`` (from 1)}});
 ``savings.<name>`` for each strategy but the baseline, with ``distance_km``,
 ``distance_pct``, ``duration_h``, ``duration_pct``, ``cost_eur``, ``cost_pct``,
 ``co2e_kg``, ``co2e_pct``, ``vehicles_used``, ``co2e_from_fewer_km_kg``,
@@ -50,6 +51,17 @@ vehicles, when used) with ``producer``, ``name``, ``vehicles``, ``trips``,
 ``duration_h`` (paid time out), ``driving_h`` (at the wheel), ``distance_km``,
 ``orders_carried`` and ``orders_for_others`` (other producers' orders its vehicles
 deliver).
+
+Added by the hub strategy: ``strategies.hub.hub`` (what the hub adds and how the plan
+was made): ``hub``, ``first_leg`` (``own`` or ``collection``), ``orders_handled``,
+``handled_kg``, ``cold_room_kg``, ``handling_cost_eur``, ``co2e_kg`` (hub operations),
+``first_leg_km``, ``second_leg_km``, ``first_leg_co2e_kg``, ``second_leg_co2e_kg``,
+``rounds``, ``first_leg_cost``, ``second_leg_cost``, ``second_leg_orders_served``,
+``bound_second_leg_cost``, ``bound_orders_served``, ``bound_gap_pct`` (linked second
+leg vs the optimistic bound), ``peak_kg``, ``peak_crates`` and ``orders`` (per order:
+``order``, ``producer``, ``kg``, ``crates``, ``chilled``, ``dropped_s``, ``ready_s``,
+``loaded_s``, ``cold_room``). The strategy's ``cost_eur`` and ``co2e_kg`` include the
+hub's handling cost and operations.
 """
 
 from __future__ import annotations
@@ -128,6 +140,7 @@ def _strategy_dict(scenario: Scenario, result: StrategyResult) -> dict[str, Any]
         "producer_driving": [
             d.as_dict() for d in producer_driving(scenario, result.solution)
         ],
+        **_hub_dict(result),
         "routes": [
             {
                 "vehicle": r.vehicle,
@@ -144,6 +157,38 @@ def _strategy_dict(scenario: Scenario, result: StrategyResult) -> dict[str, Any]
             }
             for r in sol.routes
         ],
+    }
+
+
+def _hub_dict(result: StrategyResult) -> dict[str, Any]:
+    """The ``hub`` section of a strategy that goes through a hub (else nothing)."""
+    acc, ops = result.account.hub, result.solution.hub
+    if acc is None or ops is None:
+        return {}
+    return {
+        "hub": {
+            "hub": acc.hub,
+            "first_leg": ops.first_leg,
+            "orders_handled": acc.orders_handled,
+            "handled_kg": round(acc.handled_kg, 3),
+            "cold_room_kg": round(acc.cold_room_kg, 3),
+            "handling_cost_eur": round(acc.handling_cost_eur, 2),
+            "co2e_kg": round(acc.co2e_kg, 3),
+            "first_leg_km": round(acc.first_leg_km, 3),
+            "second_leg_km": round(acc.second_leg_km, 3),
+            "first_leg_co2e_kg": round(acc.first_leg_co2e_kg, 3),
+            "second_leg_co2e_kg": round(acc.second_leg_co2e_kg, 3),
+            "rounds": ops.rounds,
+            "first_leg_cost": round(ops.first_leg_cost, 2),
+            "second_leg_cost": round(ops.second_leg_cost, 2),
+            "second_leg_orders_served": ops.second_leg_orders_served,
+            "bound_second_leg_cost": round(ops.bound_second_leg_cost, 2),
+            "bound_orders_served": ops.bound_orders_served,
+            "bound_gap_pct": round(ops.bound_gap_pct, 2),
+            "peak_kg": round(ops.peak_kg, 3),
+            "peak_crates": ops.peak_crates,
+            "orders": [asdict(o) for o in ops.orders],
+        }
     }
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "comparison_rows",
     "comparison_table",
     "driving_table",
+    "hub_lines",
     "indicator_rows",
     "producer_table",
     "summary_text",
@@ -230,6 +231,39 @@ def comparison_table(comparison: Comparison) -> Table:
     return table
 
 
+def hub_lines(comparison: Comparison) -> list[str]:
+    """Return what the hub adds and how its plan was made, one line each (empty
+    without a hub strategy result).
+
+    What the hub adds: handling cost, the hub's own CO2e, the first leg's km (the
+    producers' or collection vans' trips to the hub); and the time-linked second
+    leg against the optimistic bound (every order ready at the hub at opening).
+    """
+    lines = []
+    for name in comparison.strategies:
+        result = comparison[name]
+        acc, ops = result.account.hub, result.solution.hub
+        if acc is None or ops is None:
+            continue
+        first = "own vehicles" if ops.first_leg == "own" else "collection vans"
+        lines += [
+            f"{name}: hub {acc.hub}, {acc.orders_handled} orders, "
+            f"{acc.handled_kg:,.0f} kg handled ({acc.cold_room_kg:,.0f} kg in the "
+            "cold room)",
+            f"  adds: handling {acc.handling_cost_eur:,.2f} EUR, hub operations "
+            f"{acc.co2e_kg:,.2f} kg CO2e, first leg ({first}) "
+            f"{acc.first_leg_km:,.1f} km / {acc.first_leg_co2e_kg:,.1f} kg CO2e; "
+            f"second leg {acc.second_leg_km:,.1f} km / "
+            f"{acc.second_leg_co2e_kg:,.1f} kg CO2e",
+            f"  legs linked in time ({ops.rounds} round(s)): second leg "
+            f"{ops.second_leg_cost:,.2f} for {ops.second_leg_orders_served} orders; "
+            f"optimistic bound (all ready at opening) {ops.bound_second_leg_cost:,.2f}"
+            f" for {ops.bound_orders_served} orders ({ops.bound_gap_pct:+.1f} %); "
+            f"peak stock {ops.peak_kg:,.0f} kg / {ops.peak_crates} crates",
+        ]
+    return lines
+
+
 def summary_text(comparison: Comparison) -> str:
     """Return a plain-text version of the comparison table."""
     rows = [
@@ -248,4 +282,5 @@ def summary_text(comparison: Comparison) -> str:
                 ]
             )
         )
+    lines += hub_lines(comparison)
     return "\n".join(lines)

@@ -18,11 +18,13 @@ from .base import (
     run_strategy,
     solve_problems,
 )
+from .hub import HubStrategy
 from .pooled import Pooled
 from .separate import Separate
 
 __all__ = [
     "STRATEGIES",
+    "HubStrategy",
     "Pooled",
     "Separate",
     "Strategy",

@@ -209,8 +209,10 @@ def plan_from_solution(problem: RoutingProblem, solution: Solution) -> Plan | No
     request_ids = {r.id for r in problem.requests}
     routes = []
     for route in solution.routes:
-        if route.vehicle not in vehicle_index:
-            return None
+        if route.vehicle not in vehicle_index or any(
+            s.type in ("drop", "load") for s in route.stops
+        ):
+            return None  # another fleet, or legs through a hub
         visits: list[int] = []
         breaks: list[int] = []
         for stop in route.stops:
