@@ -14,6 +14,7 @@ labelled as such in :attr:`TravelMatrix.description`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import mmap
@@ -513,42 +514,74 @@ def _split_rows(search: Callable[[range], None], n_rows: int, processes: int) ->
 
     The parent keeps the first share and forks one child per other share; children
     write into shared memory and leave with :func:`os._exit` (no cleanup handlers,
-    no output). A child that fails has its rows redone here, so the result never
-    depends on it; an exception here (Ctrl-C) kills the children before rising.
+    no output). A child that cannot start or fails has its rows done here, so the
+    result never depends on it; an exception here (Ctrl-C) kills the children
+    before rising.
     """
     bounds = np.linspace(0, n_rows, max(1, processes) + 1).round().astype(int)
     shares = [range(a, b) for a, b in itertools.pairwise(bounds.tolist())]
+    here = shares[:1]
     children: dict[int, range] = {}
     try:
         for share in shares[1:]:
-            children[_fork_share(search, share)] = share
-        search(shares[0])
+            pid = _fork_share(search, share)
+            if pid is None:
+                here.append(share)
+            else:
+                children[pid] = share
+        for share in here:
+            search(share)
         while children:
-            pid, status = os.waitpid(next(iter(children)), 0)
+            pid = next(iter(children))
+            problem = _wait(pid)
             share = children.pop(pid)
-            if os.waitstatus_to_exitcode(status) != 0:
+            if problem:
                 logger.warning(
-                    "A matrix search process ended with status %d; redoing its "
-                    "rows %d-%d here.",
-                    os.waitstatus_to_exitcode(status),
+                    "A matrix search process %s; redoing its rows %d-%d here.",
+                    problem,
                     share.start,
                     share.stop - 1,
                 )
                 search(share)
     finally:
-        for pid in children:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        for pid in children:  # left only when this process raised
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
 
 
-def _fork_share(search: Callable[[range], None], share: range) -> int:
-    """Fork a child that runs ``search(share)`` and exits; return its pid."""
-    with warnings.catch_warnings():
-        # Python 3.12+ warns that forking a multi-threaded process (the CLI's
-        # spinner) may deadlock the child on a lock another thread held; the child
-        # only runs scipy and numpy on arrays it already has, then _exit()s.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+def _wait(pid: int) -> str | None:
+    """Wait for a child; return what went wrong with it, or ``None``."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by someone else (SIGCHLD ignored)
+        return "could not be waited for"
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        return f"was killed by signal {-code}"
+    return f"ended with status {code}" if code else None
+
+
+def _fork_share(search: Callable[[range], None], share: range) -> int | None:
+    """Fork a child that runs ``search(share)`` and exits; return its pid, or
+    ``None`` (logged) when no process can be started."""
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a multi-threaded process (the CLI's
+            # spinner) may deadlock the child on a lock another thread held; the
+            # child only runs scipy and numpy on arrays it already has, then
+            # _exit()s.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    except OSError as exc:  # EAGAIN, ENOMEM: too many processes, too little memory
+        logger.warning(
+            "Could not start a matrix search process (%s); searching its rows %d-%d "
+            "here.",
+            exc,
+            share.start,
+            share.stop - 1,
+        )
+        return None
     if pid == 0:  # the child
         status = 1
         try:

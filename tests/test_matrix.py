@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import logging
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -464,6 +465,47 @@ def test_rows_of_a_failed_process_are_redone_here(
         _split_rows(search, 10, 2)
     assert out.ravel().tolist() == list(range(10))
     assert "ended with status 1; redoing its rows 5-9 here" in caplog.text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_rows_of_a_killed_process_are_redone_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A search process killed by a signal (the OOM killer) costs no row either."""
+    parent = os.getpid()
+    out = _empty((4, 1), np.float64, shared=True)
+    out[:] = -1.0
+
+    def search(rows: range) -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out[rows.start : rows.stop, 0] = np.arange(rows.start, rows.stop)
+
+    with caplog.at_level(logging.WARNING, logger="logistics.matrix"):
+        _split_rows(search, 4, 2)
+    assert out.ravel().tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert "was killed by signal 9; redoing its rows 2-3 here" in caplog.text
+
+
+def test_rows_are_searched_here_when_no_process_can_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If fork() fails (too many processes: not reproducible as root, hence the
+    stand-in), every row is still searched, in this process."""
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    pid = np.zeros(6, dtype=np.int64)
+
+    def search(rows: range) -> None:
+        pid[rows.start : rows.stop] = os.getpid()
+
+    with caplog.at_level(logging.WARNING, logger="logistics.matrix"):
+        _split_rows(search, 6, 3)
+    assert pid.tolist() == [os.getpid()] * 6
+    assert caplog.text.count("Could not start a matrix search process") == 2
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
