@@ -518,6 +518,8 @@ def _split_rows(search: Callable[[range], None], n_rows: int, processes: int) ->
     result never depends on it; an exception here (Ctrl-C) kills the children
     before rising.
     """
+    if not hasattr(os, "fork"):  # Windows
+        processes = 1
     bounds = np.linspace(0, n_rows, max(1, processes) + 1).round().astype(int)
     shares = [range(a, b) for a, b in itertools.pairwise(bounds.tolist())]
     here = shares[:1]
