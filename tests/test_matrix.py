@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -19,12 +26,18 @@ from logistics.constants import SNAP_ERROR_M, SNAP_WARN_M
 from logistics.exceptions import NetworkError, SnappingError, SnappingWarning
 from logistics.matrix import (
     TravelMatrix,
+    _empty,
+    _fastest_paths,
+    _process_count,
+    _split_rows,
     build_geodesic_matrix,
     build_road_matrix,
     great_circle_m,
     road_path,
 )
-from logistics.network import RoadNetwork
+from logistics.network import RoadNetwork, load_network
+
+from .conftest import ROOT, TEST_DATA, shared_osm_file
 
 # Six places in and around Melun, each within ~120 m of a road node.
 MELUN_SITES = {
@@ -336,3 +349,240 @@ def test_fastest_path_lengths_equal_a_dijkstra_on_each_tree(melun: RoadNetwork) 
         np.testing.assert_allclose(
             matrix.distance_m[i], expected[matrix.site_node], rtol=0, atol=1e-6
         )
+
+
+# -- the searches, shared between processes ----------------------------------------
+
+
+def _pointer_jumping_sum(arc_lengths_m: list[float]) -> float:
+    """Add up a path's arc lengths (root first) in the order pointer jumping does.
+
+    Round ``k`` adds to the partial sum at depth ``j`` the partial sum at depth
+    ``j - 2**(k-1)`` (nothing above the root), so the result is not the sequential
+    sum: it differs in the last bits, and this order is the one the matrices have
+    always been computed in.
+    """
+    level = [0.0, *arc_lengths_m]  # level[j]: the partial sum at depth j (root: 0)
+    step = 1
+    while step < len(level):
+        level = [
+            value + (level[j - step] if j >= step else 0.0)
+            for j, value in enumerate(level)
+        ]
+        step *= 2
+    return level[-1]
+
+
+def _reference_matrix(
+    network: RoadNetwork, site_node: np.ndarray, pairs: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], float]]:
+    """The straightforward way: one scipy Dijkstra call over all sources (durations
+    and trees), then each pair's path walked node by node and its arcs added up."""
+    sources = np.unique(site_node)
+    time_s, predecessors = dijkstra(
+        network.csr_duration(), directed=True, indices=sources, return_predecessors=True
+    )
+    row = {int(node): r for r, node in enumerate(sources)}
+    length = network.csr_length().todok()
+    distance_m = {}
+    for i, j in pairs:
+        tree, node, arcs = predecessors[row[int(site_node[i])]], int(site_node[j]), []
+        while node != site_node[i]:
+            arcs.append(float(length[int(tree[node]), node]))
+            node = int(tree[node])
+        distance_m[i, j] = _pointer_jumping_sum(arcs[::-1])
+    duration_s = np.array(
+        [[time_s[row[int(a)], int(b)] for b in site_node] for a in site_node]
+    )
+    return duration_s, predecessors.astype(np.int32), distance_m
+
+
+def _bits(array: np.ndarray) -> bytes:
+    return np.ascontiguousarray(array).tobytes()
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_searches_are_bit_identical_to_one_dijkstra_and_walked_paths(
+    melun: RoadNetwork, processes: int
+) -> None:
+    """However the sources are shared between processes, durations, trees and path
+    lengths are bit for bit those of one Dijkstra call and of each path walked."""
+    rng = np.random.default_rng(7)
+    site_node = rng.choice(melun.n_nodes, size=50, replace=False)
+    site_node[-1] = site_node[0]  # two sites on one node: zero apart, one tree
+    pairs = list(itertools.product(range(site_node.size), repeat=2))
+    duration_s, predecessors, distance = _reference_matrix(melun, site_node, pairs)
+    got_distance_m, got_duration_s, got_predecessors = _fastest_paths(
+        melun, site_node, processes=processes
+    )
+    assert _bits(got_predecessors) == _bits(predecessors)
+    assert _bits(got_duration_s) == _bits(duration_s)
+    expected_m = np.array([distance[pair] for pair in pairs]).reshape(50, 50)
+    assert _bits(got_distance_m) == _bits(expected_m)
+    assert got_distance_m[0, -1] == 0.0
+    assert got_distance_m[0, 1] > 0.0
+
+
+def test_a_large_matrix_is_shared_between_processes() -> None:
+    """Many sources on a big network use every CPU (Linux); small ones stay here."""
+    cpus = len(os.sched_getaffinity(0)) if sys.platform == "linux" else 1
+    assert _process_count(1000, 16_591) == min(cpus, 16)
+    assert _process_count(40, 2_256) == 1
+    assert _process_count(0, 2_256) == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_rows_are_computed_by_forked_processes_into_shared_memory() -> None:
+    """Each process fills its own rows; the parent reads them all."""
+    pid = _empty((9, 1), np.int64, shared=True)
+
+    def search(rows: range) -> None:
+        pid[rows.start : rows.stop] = os.getpid()
+
+    _split_rows(search, 9, 3)
+    owners = pid.ravel().tolist()
+    assert owners[:3] == [os.getpid()] * 3
+    assert len(set(owners[3:6])) == len(set(owners[6:])) == 1
+    assert len(set(owners)) == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_rows_of_a_failed_process_are_redone_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A search process that fails costs time, never a row: the parent redoes it."""
+    parent = os.getpid()
+    out = _empty((10, 1), np.float64, shared=True)
+    out[:] = -1.0
+
+    def search(rows: range) -> None:
+        if os.getpid() != parent:
+            msg = "this child fails"
+            raise RuntimeError(msg)
+        out[rows.start : rows.stop, 0] = np.arange(rows.start, rows.stop)
+
+    with caplog.at_level(logging.WARNING, logger="logistics.matrix"):
+        _split_rows(search, 10, 2)
+    assert out.ravel().tolist() == list(range(10))
+    assert "ended with status 1; redoing its rows 5-9 here" in caplog.text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_rows_of_a_killed_process_are_redone_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A search process killed by a signal (the OOM killer) costs no row either."""
+    parent = os.getpid()
+    out = _empty((4, 1), np.float64, shared=True)
+    out[:] = -1.0
+
+    def search(rows: range) -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out[rows.start : rows.stop, 0] = np.arange(rows.start, rows.stop)
+
+    with caplog.at_level(logging.WARNING, logger="logistics.matrix"):
+        _split_rows(search, 4, 2)
+    assert out.ravel().tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert "was killed by signal 9; redoing its rows 2-3 here" in caplog.text
+
+
+def test_rows_are_searched_here_when_no_process_can_start(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If fork() fails (too many processes: not reproducible as root, hence the
+    stand-in), every row is still searched, in this process."""
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    pid = np.zeros(6, dtype=np.int64)
+
+    def search(rows: range) -> None:
+        pid[rows.start : rows.stop] = os.getpid()
+
+    with caplog.at_level(logging.WARNING, logger="logistics.matrix"):
+        _split_rows(search, 6, 3)
+    assert pid.tolist() == [os.getpid()] * 6
+    assert caplog.text.count("Could not start a matrix search process") == 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_an_error_here_kills_the_search_processes() -> None:
+    """Ctrl-C or an error in the parent ends the children before it propagates."""
+    parent = os.getpid()
+    child = _empty((1, 1), np.int64, shared=True)
+    child[0, 0] = 0
+
+    def search(rows: range) -> None:
+        if os.getpid() != parent:
+            child[0, 0] = os.getpid()
+            time.sleep(60)
+            return
+        deadline = time.monotonic() + 30
+        while not child[0, 0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _split_rows(search, 2, 2)
+    assert child[0, 0] > 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(child[0, 0]), 0)  # killed and reaped
+
+
+_MATRIX_DIGEST = (
+    "import hashlib, sys; import numpy as np; "
+    "from logistics.matrix import _fastest_paths; "
+    "from logistics.network import load_network; "
+    "net = load_network(osm_file=sys.argv[1], search_dirs=[], use_cache=False); "
+    "nodes = np.random.default_rng(3).choice(net.n_nodes, size=30, replace=False); "
+    "arrays = _fastest_paths(net, nodes, processes=2); "
+    "print(hashlib.sha256(b''.join(a.tobytes() for a in arrays)).hexdigest())"
+)
+
+
+def test_forked_matrix_does_not_depend_on_the_hash_seed() -> None:
+    """Fresh interpreters with different string hash seeds, searching in two
+    processes, give the bytes this process gets in one."""
+    osm_file = TEST_DATA / "melun_centre.osm.bz2"
+    digests = set()
+    for seed in ("0", "1"):
+        # `python -c` puts the working directory first on sys.path: this
+        # repository's `logistics` is imported.
+        done = subprocess.run(
+            [sys.executable, "-c", _MATRIX_DIGEST, str(osm_file)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    network = load_network(osm_file=osm_file, search_dirs=[], use_cache=False)
+    nodes = np.random.default_rng(3).choice(network.n_nodes, size=30, replace=False)
+    here = _fastest_paths(network, nodes, processes=1)
+    assert digests == {hashlib.sha256(b"".join(a.tobytes() for a in here)).hexdigest()}
+
+
+@pytest.mark.slow
+def test_corsica_matrix_in_two_processes_matches_the_reference() -> None:
+    """On all of Corsica (deep trees: paths of hundreds of arcs), two processes give
+    the single process's bytes, and sampled pairs match the walked paths exactly."""
+    network = load_network(
+        osm_file=shared_osm_file("corsica.osm.bz2"), search_dirs=[], use_cache=True
+    )
+    rng = np.random.default_rng(11)
+    site_node = rng.choice(network.n_nodes, size=150, replace=False)
+    one = _fastest_paths(network, site_node, processes=1)
+    two = _fastest_paths(network, site_node, processes=2)
+    assert [_bits(a) for a in two] == [_bits(a) for a in one]
+    pairs = [(int(i), int(j)) for i, j in rng.integers(0, 150, size=(200, 2))]
+    duration_s, predecessors, distance = _reference_matrix(network, site_node, pairs)
+    assert _bits(two[1]) == _bits(duration_s)
+    assert _bits(two[2]) == _bits(predecessors)
+    for i, j in pairs:
+        assert two[0][i, j] == distance[i, j], (i, j)
