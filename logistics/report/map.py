@@ -266,9 +266,12 @@ def _popup_html(
         else:
             when = f"arrives <b>{arrive}</b>"
         orders = [s.order for s in visit.stops if s.order]
-        verb = {"pickup": "loads", "delivery": "unloads"}.get(
-            next((s.type for s in visit.stops if s.order), ""), ""
-        )
+        verb = {
+            "pickup": "loads",
+            "load": "loads",
+            "delivery": "unloads",
+            "drop": "unloads",
+        }.get(next((s.type for s in visit.stops if s.order), ""), "")
         order_text = ", ".join(
             f"{o} ({kg_by_order[o].kg:g} kg"
             + (", chilled" if kg_by_order[o].temperature == "chilled" else "")

@@ -314,7 +314,8 @@ def _sheet_stops(
         run = list(group)
         result.append(
             SheetStop(
-                "load" if kind == "pickup" else "unload",
+                # pickup at a farm, load out of a hub; delivery, drop at a hub
+                "load" if kind in ("pickup", "load") else "unload",
                 known[site],
                 run[0].arrival_s,
                 run[-1].departure_s,

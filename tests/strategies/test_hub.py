@@ -17,7 +17,7 @@ from logistics.comparison import compare
 from logistics.context import Shipment, build_context
 from logistics.exceptions import ScenarioError
 from logistics.hub import handling_s
-from logistics.report import write_report
+from logistics.report import route_sheets, write_report
 from logistics.report.tables import summary_text
 from logistics.scenario import parse_scenario
 from logistics.strategies.hub import greedy_trips
@@ -296,3 +296,22 @@ def test_hub_scenario_errors_name_field_and_rule() -> None:
         ScenarioError, match=r"hubs\[0\] \(id 'hub_vaux'\)\.vehicles\[0\]\.type"
     ):
         parse_scenario(_raw(vehicles=[{"type": "lorry"}]))
+
+
+def test_hub_route_sheets_load_out_of_the_hub_and_unload_at_it(own_plan) -> None:
+    """On the hub strategy's route sheets the hub vans load each order at the hub
+    and unload it at its customer; the farms' vans unload at the hub."""
+    context, solution = own_plan
+    hub_id = context.scenario.hubs[0].id
+    actions: dict[tuple[str, str], set[str]] = {}
+    for sheet in route_sheets(context.scenario, solution):
+        for trip in sheet.trips:
+            for stop in trip.stops[1:-1]:
+                for parcel in stop.parcels:
+                    at_hub = "hub" if stop.site.id == hub_id else "elsewhere"
+                    actions.setdefault((parcel.order, at_hub), set()).add(stop.action)
+    served = {o for r in solution.routes for s in r.stops if (o := s.order)}
+    assert served
+    for order in served:
+        assert actions[(order, "hub")] == {"load", "unload"}  # dropped, then loaded
+        assert "unload" in actions[(order, "elsewhere")]  # at its customer
