@@ -217,6 +217,7 @@ def coalition_values(
     executor: Executor | None = None,
     progress: Progress | None = None,
     chunk_size: int | None = None,
+    candidates: Mapping[Coalition, Sequence[tuple[str, Solution]]] | None = None,
 ) -> dict[Coalition, CoalitionValue]:
     """Compute c(S) for ``coalitions`` not already ``known``, by increasing size.
 
@@ -236,6 +237,10 @@ def coalition_values(
         Called with (done, total) as chunks of coalitions come back.
     chunk_size
         Coalitions per job (default: enough jobs to keep 4 per worker busy).
+    candidates
+        Plans known for some coalitions (label, solution), e.g. the pooled
+        strategy's plan of everyone with its full budget and each producer's
+        separate plan: each is checked, priced and kept when cheapest.
 
     Returns
     -------
@@ -256,7 +261,8 @@ def coalition_values(
     total, done = len(wanted), 0
     for size in sorted({len(c) for c in wanted}):
         level = sorted((c for c in wanted if len(c) == size), key=_order(context))
-        specs = [(c, _union_start(values, c)) for c in level]
+        given = candidates or {}
+        specs = [(c, _starts(values, c, given.get(c, ()))) for c in level]
         for chunk_values in _run_level(context, budget, specs, executor, chunk_size):
             for v in chunk_values:
                 values[v.members] = v
@@ -328,11 +334,21 @@ def _order(context: PlanningContext) -> Callable[[Coalition], tuple[int, ...]]:
     return lambda c: tuple(sorted(position[p] for p in c))
 
 
+def _starts(
+    values: Mapping[Coalition, CoalitionValue],
+    members: Coalition,
+    given: Sequence[tuple[str, Solution]],
+) -> tuple[tuple[str, Solution], ...]:
+    """Candidate plans of S: the given ones, then the cheapest union."""
+    union = _union_start(values, members)
+    return (*given, *([] if union is None else [union]))
+
+
 def _union_start(
     values: Mapping[Coalition, CoalitionValue], members: Coalition
 ) -> tuple[str, Solution] | None:
     """The cheapest union of the plans of S - {i} and {i} whose vehicles do not
-    clash (a shared pool vehicle may be in both), with the producer i left out."""
+    clash (a shared pool vehicle may be in both), labelled by the producer i."""
     if len(members) < 2:
         return None
     best: tuple[float, str, Solution] | None = None
@@ -346,11 +362,11 @@ def _union_start(
         cost = rest.cost_eur + alone.cost_eur
         if best is None or cost < best[0] - 1e-9:
             union = merge_solutions(STRATEGY, [rest.solution, alone.solution])
-            best = (cost, i, union)
+            best = (cost, f"union without {i}", union)
     return None if best is None else (best[1], best[2])
 
 
-Spec = tuple[Coalition, tuple[str, Solution] | None]
+Spec = tuple[Coalition, tuple[tuple[str, Solution], ...]]
 
 
 def _run_level(
@@ -396,7 +412,8 @@ def _solve_chunk(
     context, budget, specs = job
     tariff = outsourcing_tariff()
     return [
-        _solve_one(context, budget, tariff, members, start) for members, start in specs
+        _solve_one(context, budget, tariff, members, starts)
+        for members, starts in specs
     ]
 
 
@@ -405,15 +422,24 @@ def _solve_one(
     budget: CoalitionBudget,
     tariff: OutsourcingTariff,
     members: Coalition,
-    start: tuple[str, Solution] | None,
+    starts: tuple[tuple[str, Solution], ...],
 ) -> CoalitionValue:
-    """Search S's plan from the union start, keep the cheaper of the two, check it."""
+    """Search S's plan from its cheapest candidate, keep the cheapest plan of all,
+    check it."""
     strategy = get_strategy(STRATEGY)
     ordered = [p for p in context.producer_ids if p in members]
     fleet = strategy.fleet(context, ordered)
     name = f"{context.scenario.name} / " + "+".join(ordered)
     problem = context.problem(ordered, fleet, name=name)
-    initial = plan_from_solution(problem, start[1]) if start is not None else None
+    priced = sorted(
+        (_priced(context, tariff, members, sol, label) for label, sol in starts),
+        key=lambda v: v.cost_eur,
+    )
+    initial = None
+    for candidate in priced:  # the cheapest one expressible in S's problem
+        initial = plan_from_solution(problem, candidate.solution)
+        if initial is not None:
+            break
     size = len(ordered)
     s = context.scenario.solver
     params = SolveParams(
@@ -437,18 +463,12 @@ def _solve_one(
             store.store(key, plan)
     solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
     found = _priced(context, tariff, members, solution, "search")
-    if start is not None:
-        union = _priced(context, tariff, members, start[1], f"union without {start[0]}")
-        if union.cost_eur < found.cost_eur - 1e-9:
-            found = union
+    if priced and priced[0].cost_eur < found.cost_eur - 1e-9:
+        found = priced[0]
     assert_feasible(
         context.scenario, context, found.solution, fleet=fleet, producers=ordered
     )
-    return replace(
-        found,
-        time_bound=wall >= params.time_limit_s,
-        wall_time_s=wall,
-    )
+    return replace(found, time_bound=wall >= params.time_limit_s, wall_time_s=wall)
 
 
 def _priced(
