@@ -1,4 +1,4 @@
-"""Command line: ``logistics run|validate|schema|generate``.
+"""Command line: ``logistics run|allocate|validate|schema|generate``.
 
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
@@ -91,11 +91,119 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+    _add_allocate(sub)
     check = sub.add_parser("validate", help="Validate a scenario file and exit.")
     check.add_argument("scenario", type=Path)
     sub.add_parser("schema", help="Print the JSON Schema of scenario files.")
     _add_generate(sub)
     return parser
+
+
+_ALLOCATE_HELP = (
+    "Split the pooled cost among the producers (who pays what), check the split's "
+    "stability, find the cheapest grouping, and settle who pays whom."
+)
+
+
+def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .split import METHODS
+
+    cmd = sub.add_parser("allocate", help=_ALLOCATE_HELP, description=_ALLOCATE_HELP)
+    cmd.add_argument("scenario", type=Path, help="Scenario YAML file.")
+    cmd.add_argument("--method", choices=METHODS, default="shapley")
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        help="Write allocation.csv, settlement.csv and report.json's allocation here.",
+    )
+    cmd.add_argument(
+        "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
+    )
+    cmd.add_argument(
+        "--executor",
+        choices=["process", "dask"],
+        default="process",
+        help="Where coalition solves run: a local process pool, or Dask.",
+    )
+    cmd.add_argument(
+        "--scheduler",
+        help="Dask scheduler address (default: a LocalCluster on this machine).",
+    )
+    cmd.add_argument("--workers", type=int, help="Worker processes (default: cores).")
+    cmd.add_argument(
+        "--replicates",
+        type=int,
+        default=1,
+        help="Solve the game with this many seeds and show each share's spread.",
+    )
+    cmd.add_argument(
+        "--no-cache", action="store_true", help="Rebuild and solve everything again."
+    )
+    cmd.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+
+
+def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
+    from contextlib import ExitStack
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .executors import dask_executor, local_executor
+    from .report.allocation import allocation_table, stability_lines, write_allocation
+    from .scenario import load_scenario
+    from .split import fair_split
+
+    if args.scheduler and args.executor != "dask":
+        msg = "command line: --scheduler: needs --executor dask"
+        raise ScenarioError([msg])
+    scenario = load_scenario(args.scenario)
+    out = Console()
+    bar = Progress(
+        "coalitions",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        "ETA",
+        TimeRemainingColumn(),
+        console=Console(stderr=True, quiet=args.quiet),
+        transient=True,
+    )
+    task = bar.add_task("coalitions", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with ExitStack() as stack:
+        if args.executor == "dask":
+            pool = stack.enter_context(
+                dask_executor(args.scheduler, workers=args.workers)
+            )
+        else:
+            pool = stack.enter_context(local_executor(args.workers))
+        stack.enter_context(bar)
+        split = fair_split(
+            scenario,
+            method=args.method,
+            osm_dirs=args.osm_dir,
+            executor=pool,
+            replicates=args.replicates,
+            progress=progress,
+            use_cache=not args.no_cache,
+        )
+    out.print(allocation_table(split))
+    for line in stability_lines(split):
+        out.print(line)
+    if args.out is not None:
+        with interrupts.held():
+            interrupts.written = write_allocation(split, args.out)
+        out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
+    return 0
 
 
 _GENERATE_HELP = (
@@ -375,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "generate":
             return _generate(args)
         with interrupts:
+            if args.command == "allocate":
+                return _allocate(args, interrupts)
             return _run(args, interrupts)
     except LogisticsError as exc:
         print(f"logistics: error: {exc}", file=sys.stderr)
