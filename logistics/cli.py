@@ -26,11 +26,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from .exceptions import LogisticsError, ScenarioError
 from .scenario import Scenario, SolverSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .comparison import Comparison
+    from .split import FairSplit
+    from .travel import TravelData
 
 __all__ = ["main"]
 
@@ -91,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+    run.add_argument(
+        "--no-shapley",
+        action="store_true",
+        help=(
+            "Skip the Shapley split shown beside the ISO 14083 split (computed when "
+            f"the collective has at most {RUN_SHAPLEY_MAX} producers)."
+        ),
+    )
     _add_allocate(sub)
     check = sub.add_parser("validate", help="Validate a scenario file and exit.")
     check.add_argument("scenario", type=Path)
@@ -98,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     return parser
 
+
+RUN_SHAPLEY_MAX = 8
+"""``logistics run`` adds the exact Shapley split for collectives of at most this
+many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, about 20 s
+on 2 cores for the 8 first Ajaccio farms; larger ones use ``logistics allocate``."""
 
 _ALLOCATE_HELP = (
     "Split the pooled cost among the producers (who pays what), check the split's "
@@ -417,11 +438,53 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             out.print(
                 f"[yellow]{label}: order {u.order} ({u.producer}) unserved: {u.reason}"
             )
+    split = _run_split(args, scenario, travel, comparison, console)
+    if split is not None:
+        from .report.allocation import allocation_table, stability_lines
+
+        out.print(allocation_table(split))
+        for line in stability_lines(split):
+            out.print(line)
     if args.out is not None:
         with interrupts.held():
             interrupts.written = write_report(comparison, args.out)
+            if split is not None:
+                from .report.allocation import write_allocation
+
+                interrupts.written += write_allocation(split, args.out)[:2]
         out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
     return 0
+
+
+def _run_split(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    travel: TravelData,
+    comparison: Comparison,
+    console: Console,
+) -> FairSplit | None:
+    """The Shapley split of ``logistics run`` (see :data:`RUN_SHAPLEY_MAX`)."""
+    if (
+        args.no_shapley
+        or len(scenario.producers) > RUN_SHAPLEY_MAX
+        or not {"separate", "pooled"} <= set(comparison.results)
+    ):
+        return None
+    from .split import fair_split
+
+    with console.status("Shapley split: coalition plans", spinner="dots") as status:
+
+        def progress(done: int, total: int) -> None:
+            status.update(f"Shapley split: {done}/{total} coalition plans")
+
+        return fair_split(
+            scenario,
+            method="shapley",
+            travel=travel,
+            comparison=comparison,
+            progress=progress,
+            use_cache=not args.no_cache,
+        )
 
 
 def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
