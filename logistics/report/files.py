@@ -27,6 +27,9 @@ Added by the emissions accounting (docs/emissions.md): ``strategies.<name>.indic
 ``tonne_km_sfd``, g CO2e and EUR per kg delivered) and ``producer_savings.<name>``
 (per producer: ``orders_baseline``, ``orders``, ``cost_baseline_eur``, ``cost_eur``,
 ``cost_saving_eur``, ``co2e_baseline_kg``, ``co2e_kg``, ``co2e_saving_kg``).
+
+Added by the fair split (``logistics allocate``, and ``logistics run`` for small
+collectives): ``allocation``, documented in :mod:`logistics.report.allocation`.
 """
 
 from __future__ import annotations
