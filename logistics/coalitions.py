@@ -431,15 +431,16 @@ def _solve_one(
     fleet = strategy.fleet(context, ordered)
     name = f"{context.scenario.name} / " + "+".join(ordered)
     problem = context.problem(ordered, fleet, name=name)
-    priced = sorted(
-        (_priced(context, tariff, members, sol, label) for label, sol in starts),
-        key=lambda v: v.cost_eur,
-    )
-    initial = None
-    for candidate in priced:  # the cheapest one expressible in S's problem
-        initial = plan_from_solution(problem, candidate.solution)
-        if initial is not None:
-            break
+    # Only candidates expressible in S's problem (their vehicles in S's fleet, e.g.
+    # not a separate plan when the pooled fleet leaves the producers' vans out).
+    usable = [
+        (plan, _priced(context, tariff, members, sol, label))
+        for label, sol in starts
+        if (plan := plan_from_solution(problem, sol)) is not None
+    ]
+    usable.sort(key=lambda item: item[1].cost_eur)
+    priced = [value for _, value in usable]
+    initial = usable[0][0] if usable else None
     size = len(ordered)
     s = context.scenario.solver
     params = SolveParams(

@@ -118,3 +118,23 @@ def test_cli_allocate_prints_the_table_and_writes_files(tmp_path, capsys):
     assert (tmp_path / "settlement.csv").is_file()
     assert main(["allocate", str(scenario), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler: needs --executor dask" in capsys.readouterr().err
+
+
+def test_collective_van_only_pool_settles_with_the_collective():
+    """With one collective reefer and no producer vans in the pool, the separate
+    plans cannot seed c({i}), unions would share the van, and the van's route cost
+    is owed to the collective in the settlement."""
+    from logistics.scenario import parse_scenario
+    from logistics.split import COLLECTIVE
+
+    raw = tiny_raw()
+    raw["pooled_fleet"] = {
+        "include_producer_vehicles": False,
+        "vehicles": [{"type": "reefer", "count": 1, "start": "p1"}],
+    }
+    split = fair_split(parse_scenario(raw), method="shapley", budget=BUDGET)
+    assert split.collective_bears_eur > 0
+    assert all(s.bears_eur == pytest.approx(0.0) for s in split.shares)
+    received = sum(t.amount_eur for t in split.transfers if t.payee == COLLECTIVE)
+    assert received == pytest.approx(split.collective_bears_eur, abs=0.02)
+    assert not any(v.kept.startswith("union") for v in split.game.values.values())
