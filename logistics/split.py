@@ -529,6 +529,7 @@ def _one_split(
         context,
         comparison,
         method,
+        exact,
         game,
         (shares, co2e_shares, std_error),
         partition,
@@ -635,6 +636,7 @@ def _assemble(
     context: PlanningContext,
     comparison: Comparison,
     method: str,
+    exact: bool,
     game: CoalitionGame,
     split: tuple[Mapping[str, float], Mapping[str, float], Mapping[str, float]],
     partition: tuple[tuple[frozenset[str], ...], float] | None,
@@ -669,8 +671,8 @@ def _assemble(
         )
         for p in players
     )
-    exact = game.complete
-    if exact:
+    complete = game.complete  # a sampled game may have met every coalition
+    if complete:
         groups, part_cost = alloc.best_partition(players, cost)
         least = alloc.least_core_epsilon(players, cost)
         leave = tuple(
@@ -700,7 +702,7 @@ def _assemble(
         monotonicity_violations=len(monotonicity_violations(cost)),
         partition=groups,
         partition_cost_eur=part_cost,
-        partition_exact=exact,
+        partition_exact=complete,
         better_alone=tuple(p for g in groups if len(g) == 1 for p in g),
         costs_collective=leave,
         transfers=settle(balances),

@@ -138,3 +138,21 @@ def test_collective_van_only_pool_settles_with_the_collective():
     received = sum(t.amount_eur for t in split.transfers if t.payee == COLLECTIVE)
     assert received == pytest.approx(split.collective_bears_eur, abs=0.02)
     assert not any(v.kept.startswith("union") for v in split.game.values.values())
+
+
+def test_sampled_path_and_replicates_on_a_small_collective(three_farms):
+    """Above max_exact the Shapley value is sampled (standard errors, shares still
+    add up to c(N)) and the nucleolus is refused; replicates
+    report a spread per producer."""
+    split = fair_split(three_farms, method="shapley", budget=BUDGET, max_exact=2)
+    assert not split.exact
+    assert sum(s.cost_eur for s in split.shares) == pytest.approx(
+        split.grand_cost_eur, abs=1e-6
+    )
+    assert all(s.std_error_eur >= 0 for s in split.shares)
+    assert any("sampled" in note for note in split.notes)
+    with pytest.raises(AllocationError, match="nucleolus needs every coalition"):
+        fair_split(three_farms, method="nucleolus", max_exact=2)
+    twice = fair_split(three_farms, method="shapley", budget=BUDGET, replicates=2)
+    assert twice.replicates == (1, 2)
+    assert all(s.spread_eur >= 0 for s in twice.shares)
