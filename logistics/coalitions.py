@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from .accounting import account
 from .checker import assert_feasible
+from .exceptions import SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
 from .plan_store import plan_key
 from .solution import Solution, merge_solutions, to_solution
@@ -461,21 +462,38 @@ def _solve_one(
     store = context.plan_store
     key = plan_key(problem, params, backend)
     plan = store.load(key) if store is not None else None
-    wall = 0.0
+    wall, capped = 0.0, False
     if plan is None:
         t0 = time.perf_counter()
-        plan = solve(problem, params, backend=backend)
+        try:
+            plan = solve(problem, params, backend=backend)
+        except SolverError:
+            if not priced:
+                raise
+            # No plan within the time cap (a loaded machine): keep the best
+            # candidate, which the checker sees below, and count it time-bound.
+            logger.warning("%s: no plan within the cap; kept %s", name, priced[0].kept)
+            capped = True
         wall = time.perf_counter() - t0
-        if store is not None:
+        if store is not None and plan is not None:
             store.store(key, plan)
-    solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
-    found = _priced(context, tariff, members, solution, "search")
-    if priced and priced[0].cost_eur < found.cost_eur - 1e-9:
-        found = priced[0]
+    found = priced[0] if priced else None
+    if plan is not None:
+        solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
+        searched = _priced(context, tariff, members, solution, "search")
+        if found is None or searched.cost_eur <= found.cost_eur + 1e-9:
+            found = searched
+    if found is None:  # unreachable: a failed search without candidates raised
+        msg = f"no plan for {name!r}"
+        raise SolverError(msg)
     assert_feasible(
         context.scenario, context, found.solution, fleet=fleet, producers=ordered
     )
-    return replace(found, time_bound=wall >= params.time_limit_s, wall_time_s=wall)
+    return replace(
+        found,
+        time_bound=capped or wall >= params.time_limit_s,
+        wall_time_s=wall,
+    )
 
 
 def _priced(
