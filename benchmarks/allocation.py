@@ -160,7 +160,7 @@ def _sampled(
         oracle,
         seed=context.scenario.solver.seed,
         tolerance=tolerance,
-        first_round=4,
+        first_round=8,
         max_samples=max_samples,
     )
     everyone = frozenset(players)
@@ -190,9 +190,9 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
         "1-minute load average at the end of the case (other jobs shared the "
         "machine).",
         "",
-        "| case | producers | executor | workers/cores | coalitions | solves | "
-        "time-capped | wall s | grand EUR | notes | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | producers | executor | workers/cores | time cap s | coalitions | "
+        "solves | time-capped | wall s | grand EUR | notes | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "samples" in r:
@@ -207,7 +207,8 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             )
         lines.append(
             f"| {r['case']} | {r['producers']} | {r['executor']} | "
-            f"{r['workers']}/{r['cores']} | {r['coalitions_valued']} | {r['solves']} | "
+            f"{r['workers']}/{r['cores']} | {r['budget']['time_cap_s']} | "
+            f"{r['coalitions_valued']} | {r['solves']} | "
             f"{r['time_bound']} | {r['wall_s']} | {r['grand_cost_eur']} | {note} | "
             f"{r['load_average_1min']:.1f} |"
         )
@@ -223,12 +224,18 @@ def main() -> None:
     parser.add_argument("--max-samples", type=int, default=2000)
     parser.add_argument("--tolerance", type=float, default=0.5)
     parser.add_argument("--prefix", default="benchmarks/results/2026-12-02-allocation")
+    parser.add_argument(
+        "--table-only", action="store_true", help="Rewrite the .md from the .json."
+    )
     args = parser.parse_args()
     prefix = ROOT / args.prefix
     json_path = prefix.with_suffix(".json")
     rows: list[dict[str, Any]] = (
         json.loads(json_path.read_text()) if json_path.exists() else []
     )
+    if args.table_only:
+        prefix.with_suffix(".md").write_text(_markdown(rows))
+        return
     for case in args.cases.split(","):
         for kind in args.executors.split(","):
             row = run_case(case, kind, args.workers, args.max_samples, args.tolerance)
