@@ -156,3 +156,22 @@ def test_sampled_path_and_replicates_on_a_small_collective(three_farms):
     twice = fair_split(three_farms, method="shapley", budget=BUDGET, replicates=2)
     assert twice.replicates == (1, 2)
     assert all(s.spread_eur >= 0 for s in twice.shares)
+
+
+def test_run_shows_the_shapley_split_for_a_small_collective(tmp_path, capsys):
+    """`logistics run` on 3 producers adds the Shapley split to the terminal and to
+    report.json; --no-shapley leaves it out."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_raw()))
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "-q", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Who pays what: shapley split" in printed
+    report = json.loads((out / "report.json").read_text())
+    assert report["allocation"]["method"] == "shapley"
+    assert "strategies" in report
+    assert (out / "allocation.csv").is_file()
+    bare = tmp_path / "bare"
+    assert main(["run", str(scenario), "-q", "--no-shapley", "--out", str(bare)]) == 0
+    assert "Who pays what" not in capsys.readouterr().out
+    assert "allocation" not in json.loads((bare / "report.json").read_text())
