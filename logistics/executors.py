@@ -17,6 +17,7 @@ once, e.g. on Ctrl-C or when a race's deadline has passed.
 from __future__ import annotations
 
 import importlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -113,6 +114,9 @@ def dask_executor(
             f"({exc})"
         )
         raise ExecutorError(msg) from None
+    # distributed logs at INFO, and warns when a busy worker takes over 4 s to
+    # stop at close (it is then killed, harmlessly): only errors reach the user.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     cluster = None
     try:
         if scheduler is None:
@@ -120,7 +124,8 @@ def dask_executor(
                 n_workers=workers or usable_cores(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never a clash
+                silence_logs=logging.ERROR,
             )
             client = distributed.Client(cluster)
         else:

@@ -127,8 +127,9 @@ def allocation_table(split: FairSplit) -> Table:
         title=f"Who pays what: {split.method} split of "
         f"{split.grand_cost_eur:,.2f} EUR ({'exact' if split.exact else 'sampled'})"
     )
-    for name in ("Producer", "Alone EUR", "Pays EUR", "Saves EUR", "Saves %"):
-        table.add_column(name, justify="left" if name == "Producer" else "right")
+    table.add_column("Producer", no_wrap=True)
+    for name in ("Alone EUR", "Pays EUR", "Saves EUR", "Saves %"):
+        table.add_column(name, justify="right")
     if sampled:
         table.add_column("± EUR", justify="right")
     for name in ("ISO EUR", "Alone kg CO2e", "kg CO2e", "ISO kg CO2e", "Owes EUR"):
