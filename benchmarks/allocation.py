@@ -147,7 +147,12 @@ def _sampled(
     def oracle(coalitions: Any) -> dict[Any, float]:
         t = time.perf_counter()
         new = coalition_values(
-            context, coalitions, budget=budget, known=values, executor=pool
+            context,
+            coalitions,
+            budget=budget,
+            known=values,
+            executor=pool,
+            progress=_log_progress,
         )
         values.update(new)
         rounds.append((len(coalitions), round(time.perf_counter() - t, 1)))
@@ -179,6 +184,12 @@ def _sampled(
         "grand_cost_eur": round(grand, 2),
         "shapley_sum_eur": round(sum(est.values.values()), 2),
     }
+
+
+def _log_progress(done: int, total: int) -> None:
+    """Log every 100 coalitions (a long case shows how far it got)."""
+    if done % 100 < 10 or done == total:
+        print(f"  {done}/{total} coalitions, {time.strftime('%H:%M:%S')}", flush=True)
 
 
 def _markdown(rows: list[dict[str, Any]]) -> str:
