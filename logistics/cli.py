@@ -117,8 +117,10 @@ def _parser() -> argparse.ArgumentParser:
 
 RUN_SHAPLEY_MAX = 8
 """``logistics run`` adds the exact Shapley split for collectives of at most this
-many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, about 20 s
-on 2 cores for the 8 first Ajaccio farms; larger ones use ``logistics allocate``."""
+many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, 45 s for
+an 8-farm, 60-order collective on 2 cores shared with other jobs (load 10,
+``benchmarks/results/2026-12-02-allocation.md``); larger ones use ``logistics
+allocate``."""
 
 _ALLOCATE_HELP = (
     "Split the pooled cost among the producers (who pays what), check the split's "
