@@ -11,6 +11,7 @@ The pipeline, one function per stage::
     plan = solve(problem, SolveParams(time_limit_s=10))  # OR-Tools / PyVRP
     comparison = compare(scenario, travel=travel)         # every strategy, checked
     print(summary_text(comparison))
+    table = allocate(scenario, method="shapley")         # who pays what (DataFrame)
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from .scenario import load_scenario as load_scenario
 from .solution import Solution as Solution
 from .solvers import SolveParams as SolveParams
 from .solvers import solve as solve
+from .split import allocate as allocate
+from .split import fair_split as fair_split
 from .strategies import STRATEGIES as STRATEGIES
 from .strategies import Strategy as Strategy
 from .strategies import get_strategy as get_strategy

@@ -1,4 +1,4 @@
-"""Command line: ``logistics run|validate|schema|generate|init|geocode``.
+"""Command line: ``logistics run|allocate|validate|schema|generate|init|geocode``.
 
 Thin by design: parse arguments, call the library, print. Errors the library raises on
 purpose (:class:`~logistics.exceptions.LogisticsError`) become a message on stderr and
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .comparison import Comparison
+    from .split import FairSplit
+    from .travel import TravelData
 
 __all__ = ["main"]
 
@@ -119,6 +121,15 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     run.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+    run.add_argument(
+        "--no-shapley",
+        action="store_true",
+        help=(
+            "Skip the Shapley split shown beside the ISO 14083 split (computed when "
+            f"the collective has at most {RUN_SHAPLEY_MAX} producers)."
+        ),
+    )
+    _add_allocate(sub)
     check = sub.add_parser("validate", help=_VALIDATE_HELP, description=_VALIDATE_HELP)
     check.add_argument("scenario", type=Path)
     check.add_argument(
@@ -209,6 +220,120 @@ _INIT_HELP = (
     "Write a template scenario to fill in: CSV tables and the same as an .xlsx "
     "workbook, with a short README; it loads and runs as written."
 )
+
+
+RUN_SHAPLEY_MAX = 8
+"""``logistics run`` adds the exact Shapley split for collectives of at most this
+many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, 45 s for
+an 8-farm, 60-order collective on 2 cores shared with other jobs (load 10,
+``benchmarks/results/2026-12-02-allocation.md``); larger ones use ``logistics
+allocate``."""
+
+_ALLOCATE_HELP = (
+    "Split the pooled cost among the producers (who pays what), check the split's "
+    "stability, find the cheapest grouping, and settle who pays whom."
+)
+
+
+def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from .split import METHODS
+
+    cmd = sub.add_parser("allocate", help=_ALLOCATE_HELP, description=_ALLOCATE_HELP)
+    cmd.add_argument("scenario", type=Path, help="Scenario YAML file.")
+    cmd.add_argument("--method", choices=METHODS, default="shapley")
+    cmd.add_argument(
+        "--out",
+        type=Path,
+        help="Write allocation.csv, settlement.csv and report.json's allocation here.",
+    )
+    cmd.add_argument(
+        "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
+    )
+    cmd.add_argument(
+        "--executor",
+        choices=["process", "dask"],
+        default="process",
+        help="Where coalition solves run: a local process pool, or Dask.",
+    )
+    cmd.add_argument(
+        "--scheduler",
+        help="Dask scheduler address (default: a LocalCluster on this machine).",
+    )
+    cmd.add_argument("--workers", type=int, help="Worker processes (default: cores).")
+    cmd.add_argument(
+        "--replicates",
+        type=int,
+        default=1,
+        help="Solve the game with this many seeds and show each share's spread.",
+    )
+    cmd.add_argument(
+        "--no-cache", action="store_true", help="Rebuild and solve everything again."
+    )
+    cmd.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
+
+
+def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
+    from contextlib import ExitStack
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .executors import dask_executor, local_executor
+    from .report.allocation import allocation_table, stability_lines, write_allocation
+    from .scenario import load_scenario
+    from .split import fair_split
+
+    if args.scheduler and args.executor != "dask":
+        msg = "command line: --scheduler: needs --executor dask"
+        raise ScenarioError([msg])
+    scenario = load_scenario(args.scenario)
+    out = Console()
+    bar = Progress(
+        "coalitions",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        "ETA",
+        TimeRemainingColumn(),
+        console=Console(stderr=True, quiet=args.quiet),
+        transient=True,
+    )
+    task = bar.add_task("coalitions", total=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with ExitStack() as stack:
+        if args.executor == "dask":
+            pool = stack.enter_context(
+                dask_executor(args.scheduler, workers=args.workers)
+            )
+        else:
+            pool = stack.enter_context(local_executor(args.workers))
+        stack.enter_context(bar)
+        split = fair_split(
+            scenario,
+            method=args.method,
+            osm_dirs=args.osm_dir,
+            executor=pool,
+            replicates=args.replicates,
+            progress=progress,
+            use_cache=not args.no_cache,
+        )
+    out.print(allocation_table(split))
+    for line in stability_lines(split):
+        out.print(line)
+    if args.out is not None:
+        with interrupts.held():
+            interrupts.written = write_allocation(split, args.out)
+        out.print("Wrote " + ", ".join(str(f) for f in interrupts.written))
+    return 0
 
 
 _GENERATE_HELP = (
@@ -413,18 +538,29 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             progress=progress,
             use_cache=not args.no_cache,
         )
+    split = _run_split(args, scenario, travel, comparison, console)
     # Files first: a reader of stdout that stops early (| head) cannot lose them.
     if args.out is not None:
         # Rendered outside the held block, so Ctrl-C stays prompt until the writes.
         files = report_files(comparison)
+        if split is not None:
+            from .report.allocation import allocation_files
+
+            files.update(allocation_files(split, str(files["report.json"])))
         with interrupts.held():
             interrupts.written = write_files(args.out, files)
-    _print_results(comparison, interrupts.written, time.perf_counter() - t0)
+    _print_results(comparison, interrupts.written, time.perf_counter() - t0, split)
     return 0
 
 
-def _print_results(comparison: Comparison, written: list[Path], total_s: float) -> None:
-    """Print the comparison, the per-producer tables, and what was written."""
+def _print_results(
+    comparison: Comparison,
+    written: list[Path],
+    total_s: float,
+    split: FairSplit | None = None,
+) -> None:
+    """Print the comparison, the per-producer tables (with the Shapley split when
+    computed), and what was written."""
     from .report import comparison_table
     from .report.tables import driving_table, hub_lines, producer_table
 
@@ -450,6 +586,12 @@ def _print_results(comparison: Comparison, written: list[Path], total_s: float) 
                 style="yellow",
                 markup=False,
             )
+    if split is not None:
+        from .report.allocation import allocation_table, stability_lines
+
+        out.print(allocation_table(split))
+        for line in stability_lines(split):
+            out.print(line, markup=False)
     if written:
         out.print("Wrote " + ", ".join(str(f) for f in written), markup=False)
     out.print(
@@ -541,6 +683,37 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_split(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    travel: TravelData,
+    comparison: Comparison,
+    console: Console,
+) -> FairSplit | None:
+    """The Shapley split of ``logistics run`` (see :data:`RUN_SHAPLEY_MAX`)."""
+    if (
+        args.no_shapley
+        or len(scenario.producers) > RUN_SHAPLEY_MAX
+        or not {"separate", "pooled"} <= set(comparison.results)
+    ):
+        return None
+    from .split import fair_split
+
+    with console.status("Shapley split: coalition plans", spinner="dots") as status:
+
+        def progress(done: int, total: int) -> None:
+            status.update(f"Shapley split: {done}/{total} coalition plans")
+
+        return fair_split(
+            scenario,
+            method="shapley",
+            travel=travel,
+            comparison=comparison,
+            progress=progress,
+            use_cache=not args.no_cache,
+        )
+
+
 def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     """Apply --time-limit, --backend, --objective, --carbon-price (validated)."""
     overrides: dict[str, object] = {}
@@ -601,6 +774,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {written}")
             return 0
         with interrupts:
+            if args.command == "allocate":
+                return _allocate(args, interrupts)
             return _run(args, interrupts)
     except LogisticsError as exc:
         print(f"logistics: error: {exc}", file=sys.stderr)

@@ -86,6 +86,11 @@ class BackendUnavailableError(SolverError):
     """A solver backend is not installed or does not support the model's features."""
 
 
+class AllocationError(LogisticsError, ValueError):
+    """A cost split cannot be computed: a missing coalition value, a bad weight, or
+    an LP that fails."""
+
+
 class InfeasiblePlanError(LogisticsError, AssertionError):
     """The independent feasibility checker rejected a plan.
 

@@ -16,18 +16,22 @@ once, e.g. on Ctrl-C or when a race's deadline has passed.
 
 from __future__ import annotations
 
+import importlib
+import logging
 import multiprocessing
 import os
 import signal
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from .exceptions import ExecutorError
 
 __all__ = [
+    "dask_executor",
     "local_executor",
     "map_jobs",
     "terminate_local_workers",
@@ -79,6 +83,65 @@ def local_executor(max_workers: int | None = None) -> ProcessPoolExecutor:
     )
     _LIVE_POOLS.add(pool)
     return pool
+
+
+@contextmanager
+def dask_executor(
+    scheduler: str | None = None, *, workers: int | None = None
+) -> Iterator[Executor]:
+    """Yield the executor of a Dask distributed client, closed on exit.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``); ``None`` starts a
+        ``LocalCluster`` of worker processes with one thread each on this machine.
+    workers
+        Worker processes of the local cluster (:func:`usable_cores` by default).
+
+    Raises
+    ------
+    ExecutorError
+        When Dask is not installed (``pip install "logistics[dask]"``) or the
+        scheduler cannot be reached.
+    """
+    try:
+        # Imported as Any: distributed's annotations are partial (mypy strict).
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError as exc:
+        msg = (
+            "--executor dask needs dask.distributed: pip install 'logistics[dask]' "
+            f"({exc})"
+        )
+        raise ExecutorError(msg) from None
+    # distributed logs at INFO, and warns when a busy worker takes over 4 s to
+    # stop at close (it is then killed, harmlessly): only errors reach the user.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = distributed.LocalCluster(
+                n_workers=workers or usable_cores(),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: never a clash
+                silence_logs=logging.ERROR,
+            )
+            client = distributed.Client(cluster)
+        else:
+            client = distributed.Client(scheduler, timeout=10)
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        msg = f"cannot reach the Dask scheduler {scheduler!r}: {exc}"
+        raise ExecutorError(msg) from None
+    try:
+        # pure=False: each job runs; hashing the planning context would cost time.
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _ignore_sigint() -> None:

@@ -54,11 +54,13 @@ __all__ = [
     "HUB_CATEGORIES",
     "EnergyCarrier",
     "FactorTable",
+    "OutsourcingTariff",
     "VehicleClass",
     "VehicleRates",
     "factors",
     "hub_operation_factors",
     "objective_coefficients",
+    "outsourcing_tariff",
     "vehicle_rates",
 ]
 
@@ -80,6 +82,7 @@ while routing; the accounts then use the load actually on board)."""
 
 _VEHICLE_CSV = "vehicle_classes.csv"
 _CARRIER_CSV = "energy_carriers.csv"
+_OUTSOURCING_CSV = "outsourcing.csv"
 _SPLIT_FIELDS = ("wtw_kgco2e_per_unit", "wtt_kgco2e_per_unit", "ttw_kgco2e_per_unit")
 
 
@@ -251,6 +254,41 @@ class EnergyCarrier(_FactorRow):
             )
             raise ValueError(msg)
         return self
+
+
+class OutsourcingTariff(_FactorRow):
+    """One row of ``outsourcing.csv``: what a carrier charges for an order.
+
+    Prices the orders a coalition of producers cannot serve itself (a fair split
+    needs a cost in euros for them, never the solver's penalty).
+
+    Parameters
+    ----------
+    tariff
+        Identifier (``carrier``).
+    per_order_eur
+        Price per order delivered.
+    per_kg_eur
+        Price per kg delivered.
+    co2e_kg_per_tonne_km
+        Carrier's well-to-wheel kg CO2e per tonne-km of the order's shortest road
+        distance from farm to delivery point.
+    source, year, assumption, note
+        Provenance, as for :class:`VehicleClass`.
+    """
+
+    tariff: str = Field(min_length=1)
+    per_order_eur: Amount
+    per_kg_eur: Amount
+    co2e_kg_per_tonne_km: Amount
+
+    def cost_eur(self, kg: float) -> float:
+        """Price of outsourcing one order of ``kg``."""
+        return self.per_order_eur + self.per_kg_eur * kg
+
+    def co2e_kg(self, kg: float, sfd_km: float) -> float:
+        """CO2e of outsourcing one order of ``kg`` over ``sfd_km`` of road."""
+        return self.co2e_kg_per_tonne_km * kg / 1000 * sfd_km
 
 
 @dataclass(frozen=True)
@@ -634,6 +672,27 @@ def _profiled_table(country: str) -> FactorTable:
         currency=profile.currency,
         driver_eur_per_h=profile.driver_per_h,
     )
+
+
+def outsourcing_tariff(tariff: str = "carrier") -> OutsourcingTariff:
+    """Return the outsourcing tariff ``tariff`` shipped in ``outsourcing.csv``.
+
+    Raises
+    ------
+    UnknownIdError
+        When no row has that name.
+    """
+    from .exceptions import UnknownIdError
+
+    rows = {
+        r["tariff"]: OutsourcingTariff.model_validate(r)
+        for r in _read_csv(_OUTSOURCING_CSV)
+    }
+    try:
+        return rows[tariff]
+    except KeyError:
+        msg = f"unknown outsourcing tariff {tariff!r}; choose from {sorted(rows)}"
+        raise UnknownIdError(msg) from None
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

@@ -32,6 +32,7 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
     assert "Saved by pooled" in out
     assert "Who drives, separate → pooled" in out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "allocation.csv",  # the Shapley split: at most 8 producers
         "map.html",
         "producer_savings_pooled.png",
         "report.html",
@@ -39,6 +40,7 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
         "route_sheets.csv",
         "routes.csv",
         "routes.png",
+        "settlement.csv",
         "stops.csv",
         "totals.png",
     ]

@@ -62,6 +62,9 @@ leg vs the optimistic bound), ``peak_kg``, ``peak_crates`` and ``orders`` (per o
 ``order``, ``producer``, ``kg``, ``crates``, ``chilled``, ``dropped_s``, ``ready_s``,
 ``loaded_s``, ``cold_room``). The strategy's ``cost_eur`` and ``co2e_kg`` include the
 hub's handling cost and operations.
+
+Added by the fair split (``logistics allocate``, and ``logistics run`` for small
+collectives): ``allocation``, documented in :mod:`logistics.report.allocation`.
 """
 
 from __future__ import annotations

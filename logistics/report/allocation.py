@@ -1,0 +1,246 @@
+"""Who pays what, reported: the split table, ``allocation.csv``, ``settlement.csv``
+and the ``allocation`` section of ``report.json``.
+
+``report.json`` ``allocation`` keys
+-----------------------------------
+``method``; ``exact`` (every coalition solved); ``grand_cost_eur`` and
+``grand_co2e_kg`` (c(N), outsourced orders included); ``producers`` (one object per
+producer with the columns of ``allocation.csv``); ``core_violations`` (list of
+{``coalition``, ``excess_eur``}: coalitions asked to pay more than on their own;
+for a sampled game, among the coalitions sampled); ``least_core_eur`` (null when
+sampled); ``monotonicity_violations`` (count); ``best_partition`` {``groups``,
+``cost_eur``, ``exact``}; ``better_alone`` (producers alone in that partition);
+``costs_collective`` (producers whose membership costs more than they cost alone);
+``settlement`` (list of {``payer``, ``payee``, ``amount_eur``}) and
+``collective_bears_eur``; ``coalitions`` {``valued``, ``searched``,
+``time_bound``, ``outsourcing_tariff``}; ``replicate_seeds``; ``notes``;
+``wall_time_s``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .files import _csv_text, write_files
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from ..split import FairSplit
+
+__all__ = ["allocation_dict", "allocation_table", "write_allocation"]
+
+_COLUMNS = [
+    "producer",
+    "orders",
+    "kg",
+    "tonne_km",
+    "standalone_cost_eur",
+    "cost_eur",
+    "saving_eur",
+    "saving_pct",
+    "standalone_co2e_kg",
+    "co2e_kg",
+    "co2e_saving_kg",
+    "co2e_saving_pct",
+    "iso_cost_eur",
+    "iso_co2e_kg",
+    "std_error_eur",
+    "spread_eur",
+    "pays_more_than_alone",
+    "bears_eur",
+    "balance_eur",
+]
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 3)
+    return value
+
+
+def _producer_rows(split: FairSplit) -> list[dict[str, Any]]:
+    from ..split import share_row
+
+    return [{k: _num(v) for k, v in share_row(s).items()} for s in split.shares]
+
+
+def _members(split: FairSplit, group: frozenset[str]) -> list[str]:
+    return [p for p in split.game.producers if p in group]
+
+
+def allocation_dict(split: FairSplit) -> dict[str, Any]:
+    """Return the JSON-ready ``allocation`` section (keys in the module docstring)."""
+    from ..factors import outsourcing_tariff
+
+    tariff = outsourcing_tariff()
+    return {
+        "method": split.method,
+        "exact": split.exact,
+        "grand_cost_eur": _num(split.grand_cost_eur),
+        "grand_co2e_kg": _num(split.grand_co2e_kg),
+        "producers": _producer_rows(split),
+        "core_violations": [
+            {"coalition": _members(split, s), "excess_eur": _num(e)}
+            for s, e in split.core_violations
+        ],
+        "least_core_eur": _num(split.least_core_eur),
+        "monotonicity_violations": split.monotonicity_violations,
+        "best_partition": {
+            "groups": [_members(split, g) for g in split.partition],
+            "cost_eur": _num(split.partition_cost_eur),
+            "exact": split.partition_exact,
+        },
+        "better_alone": list(split.better_alone),
+        "costs_collective": list(split.costs_collective),
+        "settlement": [
+            {"payer": t.payer, "payee": t.payee, "amount_eur": _num(t.amount_eur)}
+            for t in split.transfers
+        ],
+        "collective_bears_eur": _num(split.collective_bears_eur),
+        "coalitions": {
+            "valued": len(split.game.values),
+            "searched": split.game.solves,
+            "time_bound": split.game.time_bound,
+            "outsourcing_tariff": {
+                "per_order_eur": tariff.per_order_eur,
+                "per_kg_eur": tariff.per_kg_eur,
+                "co2e_kg_per_tonne_km": tariff.co2e_kg_per_tonne_km,
+                "source": tariff.source,
+            },
+        },
+        "replicate_seeds": list(split.replicates),
+        "notes": list(split.notes),
+        "wall_time_s": round(split.wall_time_s, 2),
+    }
+
+
+def allocation_table(split: FairSplit) -> Table:
+    """The split by producer as a terminal table (euros, kg CO2e)."""
+    from rich.table import Table
+
+    sampled = not split.exact and split.method == "shapley"
+    table = Table(
+        title=f"Who pays what: {split.method} split of "
+        f"{split.grand_cost_eur:,.2f} EUR ({'exact' if split.exact else 'sampled'})"
+    )
+    table.add_column("Producer", no_wrap=True)
+    for name in ("Alone EUR", "Pays EUR", "Saves EUR", "Saves %"):
+        table.add_column(name, justify="right")
+    if sampled:
+        table.add_column("± EUR", justify="right")
+    for name in ("ISO EUR", "Alone kg CO2e", "kg CO2e", "ISO kg CO2e", "Owes EUR"):
+        table.add_column(name, justify="right")
+    for s in split.shares:
+        flag = " [red](pays more than alone)[/red]" if s.pays_more_than_alone else ""
+        row = [
+            s.producer + flag,
+            f"{s.standalone_cost_eur:,.2f}",
+            f"{s.cost_eur:,.2f}",
+            f"{s.saving_eur:,.2f}",
+            f"{s.saving_pct:.1f}",
+        ]
+        if sampled:
+            row.append(f"{s.std_error_eur:.2f}")
+        row += [
+            f"{s.iso_cost_eur:,.2f}",
+            f"{s.standalone_co2e_kg:,.1f}",
+            f"{s.co2e_kg:,.1f}",
+            f"{s.iso_co2e_kg:,.1f}",
+            f"{s.balance_eur:,.2f}",
+        ]
+        table.add_row(*row)
+    return table
+
+
+def stability_lines(split: FairSplit) -> list[str]:
+    """Plain sentences on the split's stability, grouping and settlement."""
+    lines = []
+    over = [s.producer for s in split.shares if s.pays_more_than_alone]
+    lines.append(
+        "Everyone pays less than alone."
+        if not over
+        else f"Pays more than alone: {', '.join(over)}."
+    )
+    where = "every coalition" if split.exact else "the coalitions sampled"
+    if split.core_violations:
+        worst = ", ".join(
+            f"{'+'.join(_members(split, s))} (+{e:.2f} EUR)"
+            for s, e in split.core_violations[:3]
+        )
+        lines.append(
+            f"{len(split.core_violations)} coalitions would pay less on their own "
+            f"(checked {where}); largest: {worst}."
+        )
+    else:
+        lines.append(f"In the core: no group would pay less on its own ({where}).")
+    if split.exact and not math.isnan(split.least_core_eur):
+        lines.append(
+            "The core is "
+            + ("not empty" if split.least_core_eur >= -0.005 else "empty")
+            + f" (least-core value {split.least_core_eur:.2f} EUR)."
+        )
+    groups = " | ".join("+".join(_members(split, g)) for g in split.partition)
+    lines.append(
+        f"Cheapest grouping ({'exact' if split.partition_exact else 'greedy'}): "
+        f"{groups} = {split.partition_cost_eur:,.2f} EUR against "
+        f"{split.grand_cost_eur:,.2f} EUR all together."
+    )
+    if split.better_alone:
+        lines.append(f"Better off alone: {', '.join(split.better_alone)}.")
+    if split.costs_collective:
+        lines.append(
+            "Their membership costs the collective more than they cost alone: "
+            f"{', '.join(split.costs_collective)}."
+        )
+    if split.monotonicity_violations:
+        lines.append(
+            f"{split.monotonicity_violations} pairs S, S+i where the larger "
+            "coalition's plan costs less (search noise at the coalition budget)."
+        )
+    for t in split.transfers:
+        lines.append(f"Settlement: {t.payer} pays {t.payee} {t.amount_eur:,.2f} EUR.")
+    lines += list(split.notes)
+    return lines
+
+
+def allocation_files(split: FairSplit, report_json: str | None) -> dict[str, str]:
+    """Render ``allocation.csv``, ``settlement.csv`` and ``report.json`` with its
+    ``allocation`` section added to ``report_json`` (the text of an existing
+    report, or ``None``)."""
+    report: dict[str, Any] = {}
+    if report_json is not None:
+        try:
+            loaded = json.loads(report_json)
+            report = loaded if isinstance(loaded, dict) else {}
+        except ValueError:
+            report = {}
+    report["allocation"] = allocation_dict(split)
+    settlement = [
+        {"payer": t.payer, "payee": t.payee, "amount_eur": round(t.amount_eur, 2)}
+        for t in split.transfers
+    ]
+    return {
+        "allocation.csv": _csv_text(_producer_rows(split), _COLUMNS),
+        "settlement.csv": _csv_text(settlement, ["payer", "payee", "amount_eur"]),
+        "report.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+    }
+
+
+def write_allocation(split: FairSplit, out_dir: str | Path) -> list[Path]:
+    """Write ``allocation.csv``, ``settlement.csv`` and ``report.json`` in ``out_dir``.
+
+    An existing ``report.json`` (from ``logistics run``) keeps its content and gets
+    (or replaces) its ``allocation`` section; the three files are written all or
+    none (:func:`~logistics.report.files.write_files`).
+    """
+    out = Path(out_dir)
+    existing = out / "report.json"
+    try:
+        text = existing.read_text(encoding="utf-8") if existing.exists() else None
+    except OSError:
+        text = None
+    return write_files(out, allocation_files(split, text))
