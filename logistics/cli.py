@@ -542,7 +542,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     # Files first: a reader of stdout that stops early (| head) cannot lose them.
     if args.out is not None:
         # Rendered outside the held block, so Ctrl-C stays prompt until the writes.
-        files = report_files(comparison)
+        files = report_files(comparison, split=split)
         if split is not None:
             from .report.allocation import allocation_files
 

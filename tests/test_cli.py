@@ -44,6 +44,14 @@ def test_run_prints_comparison_and_writes_reports(tmp_path, capsys) -> None:
         "stops.csv",
         "totals.png",
     ]
+    # The Shapley split is in report.json, beside the ISO split in report.html,
+    # and its shares are the ones allocation.csv lists.
+    report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
+    shares = {r["producer"]: r["cost_eur"] for r in report["allocation"]["producers"]}
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert "Who pays what (shapley split of the pooled cost)" in html
+    for cost in shares.values():
+        assert f"{cost:.2f}" in html
 
 
 def test_strategies_flag_selects_what_runs(tmp_path, capsys) -> None:

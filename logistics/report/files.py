@@ -91,6 +91,7 @@ if TYPE_CHECKING:
 
     from ..comparison import Comparison, StrategyResult
     from ..scenario import Scenario
+    from ..split import FairSplit
 
 __all__ = [
     "ROUTE_COLUMNS",
@@ -454,13 +455,16 @@ def report_files(
     map_html: str | None = None,
     figures: Mapping[str, bytes] | None = None,
     draw: bool = True,
+    split: FairSplit | None = None,
 ) -> dict[str, str | bytes]:
     """Return the report files' contents by file name (see :func:`write_report`).
 
     With ``draw`` (the default), ``map.html`` and the PNG figures are drawn here
     (:func:`~logistics.report.map.render_map`,
     :func:`~logistics.report.figures.render_figures`, along the roads each leg
-    drives) unless given; ``draw=False`` leaves out whatever is not given.
+    drives) unless given; ``draw=False`` leaves out whatever is not given. A fair
+    ``split`` (:func:`logistics.split.fair_split`) adds its table to
+    ``report.html`` and its savings to the producer figure.
     """
     from .html import render_html
 
@@ -473,14 +477,22 @@ def report_files(
         if map_html is None:
             map_html = render_map(comparison, paths)
         if figures is None:
-            figures = render_figures(comparison, paths)
+            figures = render_figures(
+                comparison, paths, producer_rows=_split_rows(comparison, split)
+            )
     data = comparison_dict(comparison)
     files: dict[str, str | bytes] = {
         "report.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "routes.csv": _csv_text(_route_rows(comparison), ROUTE_COLUMNS),
         "stops.csv": _csv_text(_stop_rows(comparison), STOP_COLUMNS),
         "route_sheets.csv": _sheets_csv(comparison),
-        "report.html": render_html(comparison, map_html=map_html, figures=figures),
+        "report.html": render_html(
+            comparison,
+            map_html=map_html,
+            figures=figures,
+            allocation=None if split is None else _allocation_rows(split),
+            allocation_method="" if split is None else split.method,
+        ),
     }
     if map_html is not None:
         files["map.html"] = map_html
@@ -490,6 +502,33 @@ def report_files(
             raise ValueError(msg)
         files[name] = png
     return files
+
+
+def _allocation_rows(split: FairSplit) -> list[dict[str, Any]]:
+    from ..split import share_row
+
+    return [share_row(share) for share in split.shares]
+
+
+def _split_rows(
+    comparison: Comparison, split: FairSplit | None
+) -> dict[str, list[dict[str, Any]]] | None:
+    """The pooled strategy's producer rows with the split's savings beside the ISO
+    split's (one more bar per producer in the savings figure)."""
+    if split is None or "pooled" not in comparison.savings:
+        return None
+    by_producer = {share.producer: share for share in split.shares}
+    rows = []
+    for row in comparison.producer_savings("pooled"):
+        share = by_producer.get(row["producer"])
+        extra = {}
+        if share is not None:
+            extra = {
+                f"{split.method}_saving_eur": share.saving_eur,
+                f"{split.method}_saving_kg": share.co2e_saving_kg,
+            }
+        rows.append({**row, **extra})
+    return {"pooled": rows}
 
 
 def write_report(

@@ -23,7 +23,7 @@ from .sheets import route_sheets
 from .tables import comparison_headers, comparison_rows, indicator_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from ..comparison import Comparison
 
@@ -37,6 +37,8 @@ def render_html(
     *,
     map_html: str | None = None,
     figures: Mapping[str, bytes] | None = None,
+    allocation: Sequence[Mapping[str, Any]] | None = None,
+    allocation_method: str = "shapley",
 ) -> str:
     """Return the text of ``report.html`` for a comparison.
 
@@ -50,6 +52,10 @@ def render_html(
     figures
         PNG images by file name (e.g. ``"costs.png"``), embedded as ``data:``
         URIs in name order, each captioned with its name.
+    allocation, allocation_method
+        The fair split's rows by producer (``allocation.csv``'s columns, see
+        :mod:`logistics.report.allocation`) and its method, shown as "Who pays
+        what"; ``None`` leaves the section out.
 
     Returns
     -------
@@ -68,7 +74,9 @@ def render_html(
     )
     env.filters["hhmm"] = format_time_of_day
     return env.get_template(_TEMPLATE).render(
-        **_context(comparison, map_html, figures or {})
+        **_context(comparison, map_html, figures or {}),
+        allocation=list(allocation or []),
+        allocation_method=allocation_method,
     )
 
 
