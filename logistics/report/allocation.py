@@ -125,31 +125,34 @@ def allocation_table(split: FairSplit) -> Table:
     sampled = not split.exact and split.method == "shapley"
     table = Table(
         title=f"Who pays what: {split.method} split of "
-        f"{split.grand_cost_eur:,.2f} EUR ({'exact' if split.exact else 'sampled'})"
+        f"{split.grand_cost_eur:,.2f} EUR ({'exact' if split.exact else 'sampled'})",
+        caption=(
+            "Amounts in EUR; ISO: the ISO 14083 split (kg x shortest distance); "
+            "owes: its share less the route costs its vehicles bore"
+        ),
     )
-    table.add_column("Producer", no_wrap=True)
-    for name in ("Alone EUR", "Pays EUR", "Saves EUR", "Saves %"):
-        table.add_column(name, justify="right")
+    # Before -> after in one cell and folding columns: 80 terminal columns show every
+    # figure whole (never "25.…").
+    table.add_column("Producer", overflow="fold", min_width=10)
+    names = ["Alone → pays", "Saves (%)"]
     if sampled:
-        table.add_column("± EUR", justify="right")
-    for name in ("ISO EUR", "Alone kg CO2e", "kg CO2e", "ISO kg CO2e", "Owes EUR"):
-        table.add_column(name, justify="right")
+        names.append("±")
+    # (the ISO split of CO2e is in the per-producer table above)
+    names += ["ISO", "kg CO2e alone → split", "Owes"]
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
     for s in split.shares:
         flag = " [red](pays more than alone)[/red]" if s.pays_more_than_alone else ""
         row = [
             s.producer + flag,
-            f"{s.standalone_cost_eur:,.2f}",
-            f"{s.cost_eur:,.2f}",
-            f"{s.saving_eur:,.2f}",
-            f"{s.saving_pct:.1f}",
+            f"{s.standalone_cost_eur:,.2f} → {s.cost_eur:,.2f}",
+            f"{s.saving_eur:,.2f} ({s.saving_pct:.1f} %)",
         ]
         if sampled:
             row.append(f"{s.std_error_eur:.2f}")
         row += [
             f"{s.iso_cost_eur:,.2f}",
-            f"{s.standalone_co2e_kg:,.1f}",
-            f"{s.co2e_kg:,.1f}",
-            f"{s.iso_co2e_kg:,.1f}",
+            f"{s.standalone_co2e_kg:,.1f} → {s.co2e_kg:,.1f}",
             f"{s.balance_eur:,.2f}",
         ]
         table.add_row(*row)
