@@ -512,6 +512,7 @@ def _one_split(
         sampled_co2e = alloc.shapley_sampled(
             players, co2e_oracle, seed=seed, tolerance=tolerance_eur / 10
         )
+        raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
@@ -519,7 +520,9 @@ def _one_split(
             f"Shapley sampled (stratified, seed {seed}): {sampled.samples} marginal "
             f"costs, largest standard error {max(std_error.values()):.2f} EUR"
             + ("" if sampled.converged else " (sample budget reached first)")
-            + "; shares rescaled to add up to c(N)"
+            + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
+            f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
+            "errors means too few samples per stratum), shifted equally to add up"
         )
     partition = None
     if not exact:  # the stated heuristic, solving the unions it tries
