@@ -240,8 +240,9 @@ def fair_split(
     budget
         Search budget per coalition.
     replicates
-        Solve the game with this many seeds (the scenario's, then the next ones) and
-        report the spread of each share; the split is the first seed's.
+        Solve the game this many times, replicate r with the scenario's seed + r
+        and r more solutions per coalition search (OR-Tools ignores the seed), and
+        report the standard deviation of each share; the split is the first's.
     max_exact
         Most producers for an exact game (every coalition solved).
     tolerance_eur
@@ -281,8 +282,12 @@ def fair_split(
     pool = local_executor() if own else executor
     try:
         runs = []
+        base = budget or CoalitionBudget()
         for r in range(replicates):
             seeded = _with_seed(context, scenario.solver.seed + r)
+            # OR-Tools ignores the seed: a replicate also searches r solutions
+            # longer, which perturbs every coalition's plan as a seed would.
+            longer = replace(base, solutions_base=base.solutions_base + r)
             runs.append(
                 _one_split(
                     seeded,
@@ -290,7 +295,7 @@ def fair_split(
                     method,
                     exact,
                     pool,
-                    budget,
+                    longer,
                     tolerance_eur,
                     progress if r == 0 else None,
                 )
