@@ -54,7 +54,7 @@ def main() -> None:
         f"`python -m benchmarks.allocation_ajaccio`, {len(players)} producers, "
         f"{len(split.game.values)} coalitions valued ({split.game.solves} searched in "
         f"this run, {split.game.time_bound} time-capped), {wall:.0f} s.",
-        f"c(N) = {grand:.2f} EUR (pooled plan of everyone); sum of stand-alone "
+        f"c(N) = {grand:.2f} EUR (cheapest plan of everyone kept); sum of stand-alone "
         f"costs {sum(alone.values()):.2f} EUR. EUR per producer; * = pays more than "
         "alone.",
         "",

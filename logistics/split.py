@@ -240,8 +240,9 @@ def fair_split(
     budget
         Search budget per coalition.
     replicates
-        Solve the game with this many seeds (the scenario's, then the next ones) and
-        report the spread of each share; the split is the first seed's.
+        Solve the game this many times, replicate r with the scenario's seed + r
+        and r more solutions per coalition search (OR-Tools ignores the seed), and
+        report the standard deviation of each share; the split is the first's.
     max_exact
         Most producers for an exact game (every coalition solved).
     tolerance_eur
@@ -281,8 +282,12 @@ def fair_split(
     pool = local_executor() if own else executor
     try:
         runs = []
+        base = budget or CoalitionBudget()
         for r in range(replicates):
             seeded = _with_seed(context, scenario.solver.seed + r)
+            # OR-Tools ignores the seed: a replicate also searches r solutions
+            # longer, which perturbs every coalition's plan as a seed would.
+            longer = replace(base, solutions_base=base.solutions_base + r)
             runs.append(
                 _one_split(
                     seeded,
@@ -290,7 +295,7 @@ def fair_split(
                     method,
                     exact,
                     pool,
-                    budget,
+                    longer,
                     tolerance_eur,
                     progress if r == 0 else None,
                 )
@@ -512,6 +517,7 @@ def _one_split(
         sampled_co2e = alloc.shapley_sampled(
             players, co2e_oracle, seed=seed, tolerance=tolerance_eur / 10
         )
+        raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
@@ -519,7 +525,9 @@ def _one_split(
             f"Shapley sampled (stratified, seed {seed}): {sampled.samples} marginal "
             f"costs, largest standard error {max(std_error.values()):.2f} EUR"
             + ("" if sampled.converged else " (sample budget reached first)")
-            + "; shares rescaled to add up to c(N)"
+            + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
+            f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
+            "errors means too few samples per stratum), shifted equally to add up"
         )
     partition = None
     if not exact:  # the stated heuristic, solving the unions it tries
