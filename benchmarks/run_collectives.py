@@ -553,8 +553,9 @@ def main(argv: list[str] | None = None) -> int:
         "reported in its note)",
         f"- Versions: {_versions()}; code at commit {_code_version()}",
         f"- Instances ({len(names)}): " + ", ".join(names),
-        "- Cost = `evaluate(problem, plan) / COST_SCALE` in EUR (10,000 EUR per "
-        "unserved order); every plan re-checked with `check_plan`. Gap % to the "
+        "- Cost = `evaluate(problem, plan) / COST_SCALE` in EUR (each unserved order "
+        "at the scenario's penalty, `PlanningContext.unserved_penalty`); every plan "
+        "re-checked with `check_plan`. Gap % to the "
         "best-known cost in `benchmarks/collectives/bks.csv` after this run.",
     ]
     best = read_bks()
