@@ -213,7 +213,8 @@ class Best:
 
 
 def plan_to_json(problem: RoutingProblem, plan: Plan) -> dict[str, object]:
-    """A plan by ids: each route's vehicle id and visit ids (``order:kind``)."""
+    """A plan by ids: each route's vehicle id, visit ids (``order:kind``) and the
+    positions of its returns to base between trips (``breaks``)."""
     visits = problem.visits
     return {
         "routes": [
@@ -223,6 +224,9 @@ def plan_to_json(problem: RoutingProblem, plan: Plan) -> dict[str, object]:
                     f"{problem.requests[visits[v].request].id}:{visits[v].kind}"
                     for v in r.visits
                 ],
+                # Positions in ``visits`` where the vehicle is back at base between
+                # trips: without them a several-trip plan re-costs as one long trip.
+                "breaks": list(r.breaks),
             }
             for r in plan.routes
         ],
@@ -238,7 +242,11 @@ def plan_from_json(problem: RoutingProblem, data: dict[str, object]) -> Plan:
         for k, v in enumerate(problem.visits)
     }
     routes = tuple(
-        RoutePlan(vehicle[r["vehicle"]], tuple(visit[x] for x in r["visits"]))
+        RoutePlan(
+            vehicle[r["vehicle"]],
+            tuple(visit[x] for x in r["visits"]),
+            tuple(r.get("breaks", ())),
+        )
         for r in data["routes"]  # type: ignore[attr-defined]
     )
     unserved = tuple(problem.request_index(r) for r in data["unserved"])  # type: ignore[attr-defined]
