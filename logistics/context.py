@@ -271,50 +271,8 @@ class PlanningContext:
         RoutingProblem
             The problem, its ``location_ids`` naming the sites.
         """
-        orders = self.orders_of(producers)
-        stops = _ordered_unique(
-            [*(o.producer for o in orders), *(o.delivery_point for o in orders)]
-        )
-        bases = _ordered_unique([s for v in vehicles for s in (v.start, v.end)])
-        sites = [*stops, *bases]
-        rows = np.array([self.site_index(s) for s in sites], dtype=np.int64)
-        local = {s: i for i, s in enumerate(stops)}
-        base_local = {s: len(stops) + i for i, s in enumerate(bases)}
-        setup = tuple(self._setup_s(s) for s in stops) + (0,) * len(bases)
-        problem_vehicles = tuple(self._vehicle(v, base_local) for v in vehicles)
-        visits: list[Visit] = []
-        requests: list[Request] = []
-        for order in orders:
-            pickup, delivery = self._visits(order, len(requests), local)
-            allowed, pickup, delivery = self._access(
-                (order.producer, order.delivery_point),
-                _allowed(order, vehicles, problem_vehicles),
-                (pickup, delivery),
-                problem_vehicles,
-            )
-            visits += (pickup, delivery)
-            requests.append(
-                Request(
-                    id=order.id,
-                    pickup=len(visits) - 2,
-                    delivery=len(visits) - 1,
-                    demand=(math.ceil(order.kg * MASS_SCALE), order.crates),
-                    allowed_vehicles=allowed,
-                    penalty=self.unserved_penalty,
-                    group=order.producer,
-                )
-            )
-        return RoutingProblem(
-            distance=self.distance_m[np.ix_(rows, rows)],
-            duration=self.duration_s[np.ix_(rows, rows)],
-            visits=tuple(visits),
-            requests=tuple(requests),
-            vehicles=problem_vehicles,
-            dimensions=("g", "crates"),
-            location_ids=tuple(sites),
-            name=name or self.scenario.name,
-            location_setup=setup,
-        )
+        shipments = [self._direct(order) for order in self.orders_of(producers)]
+        return self.shipments_problem(shipments, vehicles, name=name)
 
     def shipments_problem(
         self,
@@ -476,30 +434,25 @@ class PlanningContext:
             paid_at_base=vt.paid_time == "shift",
         )
 
-    def _visits(
-        self, order: Order, r_idx: int, local: Mapping[str, int]
-    ) -> tuple[Visit, Visit]:
+    def _direct(self, order: Order) -> Shipment:
+        """An order carried straight from its farm to its delivery point."""
         farm = self._producers[order.producer]
         point = self._points[order.delivery_point]
         loading_min = farm.loading_per_order_min + farm.loading_per_crate_min * (
             order.crates
         )
         unloading_min = point.per_order_min + point.per_crate_min * order.crates
-        pickup = Visit(
-            location=local[farm.id],
-            request=r_idx,
-            kind="pickup",
-            service=round(loading_min * 60),
-            windows=((farm.available.start, farm.available.end),),
+        return Shipment(
+            order=order,
+            origin=farm.id,
+            destination=point.id,
+            pickup_windows=((farm.available.start, farm.available.end),),
+            delivery_windows=tuple(
+                sorted((w.start, w.end) for w in point.time_windows)
+            ),
+            pickup_service_s=round(loading_min * 60),
+            delivery_service_s=round(unloading_min * 60),
         )
-        delivery = Visit(
-            location=local[point.id],
-            request=r_idx,
-            kind="delivery",
-            service=round(unloading_min * 60),
-            windows=tuple(sorted((w.start, w.end) for w in point.time_windows)),
-        )
-        return pickup, delivery
 
     def with_plan_store(self, store: PlanStore | None) -> PlanningContext:
         """Return the same context with another plan store (``None``: none)."""
