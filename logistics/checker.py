@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         Order,
         Producer,
         Scenario,
+        TimeWindow,
         VehicleType,
     )
     from .solution import Route, Solution, Stop
@@ -445,10 +446,7 @@ def _check_access(
                 f"{where}: stops at {stop.site} in zone {rule.id!r} with a "
                 f"{weight:g} kg vehicle; the zone allows at most {limit:g} kg"
             )
-        if rule.open is not None and not any(
-            w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
-            for w in rule.open
-        ):
+        if rule.open is not None and not _starts_within(stop, rule.open):
             errors.append(
                 f"{where}: stops at {stop.site} in zone {rule.id!r} at "
                 f"{stop.start_s:.0f}s, while the zone is closed to deliveries"
@@ -787,11 +785,7 @@ def _check_hub_stop(
         return [f"{where}: {stop.type} of {order.id!r} at {stop.site}, not a hub"]
     errors = []
     opening = hub.opening
-    if not (
-        opening.start - _TIME_TOLERANCE_S
-        <= stop.start_s
-        <= opening.end + _TIME_TOLERANCE_S
-    ):
+    if not _starts_within(stop, (opening,)):
         errors.append(
             f"{where}: {stop.type} of {order.id!r} at hub {hub.id} at "
             f"{stop.start_s:.0f}s, outside its opening {opening.start}-{opening.end}s"
@@ -830,11 +824,7 @@ def _check_pickup(
         errors.append(
             f"{where}: picks up {order.id!r} at {stop.site}, not at farm {farm.id}"
         )
-    if not (
-        farm.available.start - _TIME_TOLERANCE_S
-        <= stop.start_s
-        <= farm.available.end + _TIME_TOLERANCE_S
-    ):
+    if not _starts_within(stop, (farm.available,)):
         errors.append(
             f"{where}: collects {order.id!r} at {stop.start_s:.0f}s, outside the "
             f"farm's availability {farm.available.start}-{farm.available.end}s"
@@ -861,15 +851,21 @@ def _check_delivery(
         )
     if order.id not in on_board:
         errors.append(f"{where}: delivers {order.id!r} before picking it up")
-    if not any(
-        w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
-        for w in point.time_windows
-    ):
+    if not _starts_within(stop, point.time_windows):
         errors.append(
             f"{where}: delivers {order.id!r} at {stop.start_s:.0f}s, outside the time "
             f"windows of {point.id}"
         )
     return errors
+
+
+def _starts_within(stop: Stop, windows: Iterable[TimeWindow]) -> bool:
+    """Whether the stop's service starts inside one of ``windows`` (within the
+    checker's rounding tolerance)."""
+    return any(
+        w.start - _TIME_TOLERANCE_S <= stop.start_s <= w.end + _TIME_TOLERANCE_S
+        for w in windows
+    )
 
 
 def solution_label(route: Route) -> str:
