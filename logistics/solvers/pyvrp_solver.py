@@ -254,7 +254,7 @@ def _add_request(
                 service_duration=int(drop.service),
                 tw_early=int(lo),
                 tw_late=int(hi),
-                prize=int(r.penalty) if group is not None and not required else prize,
+                prize=prize,
                 required=required and group is None,
                 group=group,
                 name=r.id,
