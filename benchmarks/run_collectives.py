@@ -28,14 +28,16 @@ costs live in ``benchmarks/collectives/bks.csv`` with each plan as JSON in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import io
 import json
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -295,20 +297,38 @@ def write_bks(best: dict[str, Best]) -> None:
     atomic_write_text(BKS_CSV, buffer.getvalue())
 
 
+@contextlib.contextmanager
+def _bks_lock() -> Iterator[None]:
+    """Hold an exclusive lock on the BKS files (several runs may update them)."""
+    with (HERE / ".bks.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def maybe_improve(
     best: dict[str, Best], prep: Prepared, plan: Plan, cost_eur: float, source: str
 ) -> bool:
-    """Store ``plan`` as the BKS of its instance when it is cheaper (plan checked)."""
-    old = best.get(prep.name)
-    if old is not None and old.cost_eur <= cost_eur + 0.005:
-        return False
-    data = {"instance": prep.name, "cost_eur": round(cost_eur, 2)}
-    data |= plan_to_json(prep.problem, plan)
-    atomic_write_text(BKS_PLANS / f"{prep.name}.json", _plan_text(data))
-    best[prep.name] = Best(
-        prep.name, round(cost_eur, 2), len(plan.unserved), source, _today()
-    )
-    write_bks(best)
+    """Store ``plan`` as the BKS of its instance when it is cheaper (plan checked).
+
+    ``best`` is refreshed from ``bks.csv`` under a lock first, so runs on other
+    instances (or the same one) at the same time never undo each other's entries.
+    """
+    with _bks_lock():
+        best.clear()
+        best.update(read_bks())
+        old = best.get(prep.name)
+        if old is not None and old.cost_eur <= cost_eur + 0.005:
+            return False
+        data = {"instance": prep.name, "cost_eur": round(cost_eur, 2)}
+        data |= plan_to_json(prep.problem, plan)
+        atomic_write_text(BKS_PLANS / f"{prep.name}.json", _plan_text(data))
+        best[prep.name] = Best(
+            prep.name, round(cost_eur, 2), len(plan.unserved), source, _today()
+        )
+        write_bks(best)
     return True
 
 
@@ -333,6 +353,13 @@ def refresh_bks(best: dict[str, Best], prep: Prepared) -> None:
     The model changes (network speeds, service, trips): a stored plan that no longer
     passes the checker is dropped, one whose cost moved is stored at its new cost.
     """
+    with _bks_lock():
+        best.clear()
+        best.update(read_bks())
+        _refresh_locked(best, prep)
+
+
+def _refresh_locked(best: dict[str, Best], prep: Prepared) -> None:
     old = best.get(prep.name)
     if old is None:
         return
@@ -517,6 +544,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help=f"long runs: every backend and start at {BKS_FACTOR} x the budget",
     )
+    parser.add_argument(
+        "--solvers",
+        nargs="+",
+        default=None,
+        help="run only these solvers (of the benchmark's, or the BKS run's)",
+    )
     parser.add_argument("--check-bks", action="store_true")
     parser.add_argument(
         "--no-update-bks", action="store_true", help="never replace stored BKS"
@@ -544,6 +577,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     limit = base * BKS_FACTOR if args.bks else base
     solvers = BKS_SOLVERS if args.bks else SOLVERS
+    if args.solvers:
+        wrong = [s for s in args.solvers if s not in solvers]
+        if wrong:
+            print(
+                f"unknown solvers {wrong}; choose from {list(solvers)}", file=sys.stderr
+            )
+            return 2
+        solvers = {s: solvers[s] for s in args.solvers}
     kind = "bks" if args.bks else ("smoke" if args.smoke else "full")
     label = args.label or f"collectives-{kind}"
     stem = f"{_today()}-{label}"
