@@ -60,6 +60,7 @@ __all__ = [
     "FairSplit",
     "ProducerShare",
     "allocate",
+    "check_split_strategy",
     "fair_split",
     "split_table",
 ]
@@ -285,7 +286,7 @@ def fair_split(
     if replicates < 1:
         msg = f"replicates must be >= 1; got {replicates!r}"
         raise AllocationError(msg)
-    _check_strategy(scenario, strategy)
+    check_split_strategy(scenario, strategy)
     exact = len(scenario.producers) <= max_exact
     if not exact and method in ("nucleolus", "epm"):
         msg = (
@@ -408,7 +409,7 @@ def _pct(part: float, whole: float) -> float:
     return 100 * part / whole if whole else math.nan
 
 
-def _check_strategy(scenario: Scenario, strategy: str) -> None:
+def check_split_strategy(scenario: Scenario, strategy: str) -> None:
     """Refuse a strategy that cannot be split, or the hub split without a hub."""
     if strategy not in SPLIT_STRATEGIES:
         msg = f"strategy must be one of {', '.join(SPLIT_STRATEGIES)}; got {strategy!r}"
