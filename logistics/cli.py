@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-shapley",
         action="store_true",
         help=(
-            "Skip the Shapley split shown beside the ISO 14083 split (computed when "
-            f"the collective has at most {RUN_SHAPLEY_MAX} producers)."
+            "Skip the Shapley splits shown beside the ISO 14083 split (of the pooled "
+            "cost, and of the hub cost when hub runs; computed when the collective "
+            f"has at most {RUN_SHAPLEY_MAX} producers)."
         ),
     )
     _add_allocate(sub)

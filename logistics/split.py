@@ -361,7 +361,7 @@ def split_table(split: FairSplit) -> pd.DataFrame:
     """One row per producer: ``producer``, ``orders``, ``kg``, ``tonne_km``,
     ``standalone_cost_eur``, ``cost_eur``, ``saving_eur``, ``saving_pct``,
     ``standalone_co2e_kg``, ``co2e_kg``, ``co2e_saving_kg``, ``co2e_saving_pct``,
-    ``iso_cost_eur``, ``iso_co2e_kg`` (ISO 14083 split of the pooled plan),
+    ``iso_cost_eur``, ``iso_co2e_kg`` (ISO 14083 split of the strategy's plan),
     ``std_error_eur``, ``spread_eur``, ``pays_more_than_alone``, ``bears_eur``,
     ``balance_eur`` (euros, kg, tonne-km, %)."""
     import pandas as pd

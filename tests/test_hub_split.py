@@ -17,7 +17,7 @@ import yaml
 from logistics.allocation import shapley_exact
 from logistics.checker import check_hub_chain, check_solution
 from logistics.cli import main
-from logistics.coalitions import CoalitionBudget, solve_game
+from logistics.coalitions import CoalitionBudget, coalition_values, solve_game
 from logistics.comparison import compare
 from logistics.context import build_context
 from logistics.exceptions import AllocationError
@@ -152,15 +152,31 @@ def test_every_hub_coalition_plan_goes_through_the_hub_and_is_checked(
 
 def test_same_seed_gives_the_same_hub_game(hub_run) -> None:
     """Two runs of the hub game without a plan store (every coalition searched
-    twice) give the same c(S) and the same Shapley split."""
-    scenario, travel, _ = hub_run
+    twice, started from the hub run's plan as the split does) give the same c(S)
+    and the same Shapley split; so do two runs from greedy starts."""
+    scenario, travel, comparison = hub_run
     context = build_context(scenario, travel.matrix)
-    first = solve_game(context, budget=BUDGET, strategy="hub")
-    second = solve_game(context, budget=BUDGET, strategy="hub")
-    assert first.solves == second.solves == 31
-    assert first.cost() == second.cost()
     players = context.producer_ids
-    assert shapley_exact(players, first.cost()) == shapley_exact(players, second.cost())
+    every = [
+        frozenset(p for k, p in enumerate(players) if mask >> k & 1)
+        for mask in range(1, 2 ** len(players))
+    ]
+    given = {frozenset(players): [("hub plan", comparison["hub"].solution)]}
+    runs = [
+        coalition_values(
+            context, every, budget=BUDGET, strategy="hub", candidates=given
+        )
+        for _ in range(2)
+    ]
+    first, second = ({c: v.cost_eur for c, v in r.items()} for r in runs)
+    assert first == second
+    assert all(v.wall_time_s > 0 for r in runs for v in r.values())
+    assert shapley_exact(players, {frozenset(): 0.0, **first}) == shapley_exact(
+        players, {frozenset(): 0.0, **second}
+    )
+    bare = [solve_game(context, budget=BUDGET, strategy="hub") for _ in range(2)]
+    assert bare[0].solves == bare[1].solves == 31
+    assert bare[0].cost() == bare[1].cost()
 
 
 def test_hub_split_is_refused_without_a_hub(tmp_path, capsys) -> None:
@@ -222,3 +238,29 @@ def test_hub_split_appears_in_report_html(hub_run, hub_split) -> None:
     assert "split of the pooled cost" not in html
     for s in hub_split.shares:
         assert f"{s.cost_eur:.2f}" in html
+
+
+def test_run_splits_the_pooled_and_the_hub_cost(tmp_path, capsys) -> None:
+    """`logistics run` on 5 producers with a hub shows and writes both Shapley
+    splits: the pooled one where it always was, the hub one beside it."""
+    path = tmp_path / "melun-hub.yaml"
+    path.write_text(yaml.safe_dump(_raw(), allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    osm = str(ROOT / "scenarios")
+    args = ["run", str(path), "-q", "--osm-dir", osm, "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "shapley split of the pooled cost" in printed
+    assert "shapley split of the hub cost" in printed
+    for name in ("allocation.csv", "allocation_hub.csv", "settlement_hub.csv"):
+        assert (out / name).is_file()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["allocation"]["strategy"] == "pooled"
+    assert set(report["allocations"]) == {"pooled", "hub"}
+    assert report["allocations"]["pooled"] == report["allocation"]
+    hub = report["allocations"]["hub"]
+    total = sum(p["cost_eur"] for p in hub["producers"])
+    assert total == pytest.approx(hub["grand_cost_eur"], abs=0.01)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Who pays what (shapley split of the pooled cost)" in html
+    assert "Who pays what (shapley split of the hub cost)" in html
