@@ -10,7 +10,8 @@ pandas DataFrame.
 
 ``strategy="hub"`` splits the hub strategy's cost instead (issue #13): c(S) is the
 cost of S's whole chain through the hub (both legs, hub handling; the rule is in
-:mod:`logistics.coalitions`), the hub strategy's own plan is a candidate for c(N),
+:mod:`logistics.coalitions`), the hub strategy's own plan is a candidate for c(N)
+and, restricted to each smaller coalition's orders, the start of its searches,
 c({i}) is the producer going through the hub alone, the ISO column is the ISO
 14083 split of the hub plan, and the hub's handling is borne by the collective in
 the settlement (the hub and its vans belong to no producer).
