@@ -264,3 +264,23 @@ def test_run_splits_the_pooled_and_the_hub_cost(tmp_path, capsys) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Who pays what (shapley split of the pooled cost)" in html
     assert "Who pays what (shapley split of the hub cost)" in html
+
+
+def test_sampled_hub_split_adds_up(hub_run) -> None:
+    """Above max_exact the hub split is sampled Shapley through the same coalition
+    values; its shares still add up to c(N)."""
+    scenario, travel, comparison = hub_run
+    split = fair_split(
+        scenario,
+        strategy="hub",
+        travel=travel,
+        comparison=comparison,
+        budget=BUDGET,
+        max_exact=2,
+    )
+    assert not split.exact
+    assert split.strategy == "hub"
+    assert sum(s.cost_eur for s in split.shares) == pytest.approx(
+        split.grand_cost_eur, abs=1e-6
+    )
+    assert all(s.std_error_eur >= 0 for s in split.shares)
