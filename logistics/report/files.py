@@ -64,7 +64,9 @@ leg vs the optimistic bound), ``peak_kg``, ``peak_crates`` and ``orders`` (per o
 hub's handling cost and operations.
 
 Added by the fair split (``logistics allocate``, and ``logistics run`` for small
-collectives): ``allocation``, documented in :mod:`logistics.report.allocation`.
+collectives): ``allocation`` (the pooled split) and ``allocations`` (every split
+written, keyed by strategy: ``pooled``, ``hub``), documented in
+:mod:`logistics.report.allocation`.
 """
 
 from __future__ import annotations
