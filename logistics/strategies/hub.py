@@ -62,6 +62,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..checker import check_plan
 from ..constants import COST_SCALE
 from ..context import Shipment
 from ..exceptions import ScenarioError
@@ -789,8 +790,6 @@ def _restricted(
     served = {problem.visits[v].request for r in routes for v in r.visits}
     unserved = tuple(i for i in range(len(problem.requests)) if i not in served)
     plan = Plan(tuple(routes), unserved, "start")
-    from ..checker import check_plan
-
     return plan if not check_plan(problem, plan) else None
 
 
