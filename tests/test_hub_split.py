@@ -30,7 +30,9 @@ from logistics.travel import build_travel
 from .conftest import ROOT
 
 MELUN = ROOT / "scenarios" / "melun.yaml"
-BUDGET = CoalitionBudget(solutions_base=3, solutions_per_producer=0.5, time_base_s=1.0)
+BUDGET = CoalitionBudget(solutions_base=3, solutions_per_producer=0.5, time_base_s=20.0)
+"""Searches stop on their solution count (reproducible); the time cap is only a
+safety net, generous so that a loaded machine never reaches it."""
 
 HUB: dict[str, Any] = {
     "id": "hub_vaux",
