@@ -15,8 +15,12 @@ to them). :func:`coalition_values` computes them:
   cheapest such union whose vehicles do not clash), which the search starts from; the
   cheaper of the search's plan and that union is kept. Hence c(S) <= c(S - {i}) +
   c({i}) for every i whose plans were known, despite heuristic noise: the game is
-  subadditive with respect to single producers by construction. Monotonicity is not
-  enforced; :func:`monotonicity_violations` reports it.
+  subadditive with respect to single producers by construction. For a complete game,
+  :func:`solve_game` then repairs the values with derived plans
+  (:mod:`logistics.game_repair`): a larger coalition's plan without one producer's
+  orders where c is not monotone, the union of two parts' plans where it is not
+  subadditive for any split, each checked; :func:`monotonicity_violations` counts
+  what is left.
 - **Small, size-scaled, reproducible budget.** Each solve stops after a number of
   improving solutions that grows with the coalition's size
   (:class:`CoalitionBudget`); the time limit is only a safety cap. A solution limit,
@@ -54,6 +58,7 @@ from .strategies import get_strategy, plan_from_solution
 
 if TYPE_CHECKING:
     from .context import PlanningContext
+    from .game_repair import GameRepair
 
 __all__ = [
     "CoalitionBudget",
@@ -61,6 +66,7 @@ __all__ = [
     "CoalitionValue",
     "coalition_values",
     "monotonicity_violations",
+    "price_solution",
     "solve_game",
 ]
 
@@ -142,8 +148,11 @@ class CoalitionValue:
     outsourced_cost_eur, outsourced_co2e_kg
         What those orders cost through the carrier.
     kept
-        ``"search"`` when the search's plan was kept, else ``"union without
-        <producer>"`` (the plans of S minus that producer and of it alone).
+        ``"search"`` when the search's plan was kept, ``"union without
+        <producer>"`` (the plans of S minus that producer and of it alone), or
+        after :func:`~logistics.game_repair.repair_values` ``"derived from S +
+        <producer>"`` (the plan of S plus that producer, its orders taken out) or
+        ``"union of <A> and <B>"`` (the plans of two parts of S).
     time_bound
         True when the search stopped at its time cap rather than its solution limit.
     wall_time_s
@@ -189,12 +198,15 @@ class CoalitionGame:
         Coalition plans searched in this run (plans read from the store excluded).
     wall_time_s
         Time taken to compute the values.
+    repair
+        What the repair of the values changed (None when not repaired).
     """
 
     producers: tuple[str, ...]
     values: Mapping[Coalition, CoalitionValue]
     solves: int = 0
     wall_time_s: float = 0.0
+    repair: GameRepair | None = None
 
     @property
     def complete(self) -> bool:
@@ -285,10 +297,14 @@ def solve_game(
     budget: CoalitionBudget | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    repair: bool = True,
 ) -> CoalitionGame:
     """Compute c(S) for every non-empty coalition of the scenario's producers.
 
     2^n - 1 solves for n producers (4,095 for 12): see :class:`CoalitionBudget`.
+    With ``repair``, the values are then made monotone and subadditive where
+    derived, checked plans allow it (:func:`~logistics.game_repair.repair_values`,
+    no further solve).
     """
     producers = context.producer_ids
     t0 = time.perf_counter()
@@ -299,18 +315,25 @@ def solve_game(
     values = coalition_values(
         context, coalitions, budget=budget, executor=executor, progress=progress
     )
-    return game_of(producers, values, time.perf_counter() - t0)
+    fixed = None
+    if repair:
+        from .game_repair import repair_values
+
+        values, fixed = repair_values(context, values)
+    return game_of(producers, values, time.perf_counter() - t0, repair=fixed)
 
 
 def game_of(
     producers: Sequence[str],
     values: Mapping[Coalition, CoalitionValue],
     wall_time_s: float = 0.0,
+    *,
+    repair: GameRepair | None = None,
 ) -> CoalitionGame:
     """Wrap values into a :class:`CoalitionGame`, counting the solves run."""
     solves = sum(v.wall_time_s > 0 for v in values.values())
     return CoalitionGame(
-        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s
+        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s, repair
     )
 
 
@@ -441,7 +464,7 @@ def _solve_one(
     # Only candidates expressible in S's problem (their vehicles in S's fleet, e.g.
     # not a separate plan when the pooled fleet leaves the producers' vans out).
     usable = [
-        (plan, _priced(context, tariff, members, sol, label))
+        (plan, price_solution(context, tariff, members, sol, label))
         for label, sol in starts
         if (plan := plan_from_solution(problem, sol)) is not None
     ]
@@ -480,7 +503,7 @@ def _solve_one(
     found = priced[0] if priced else None
     if plan is not None:
         solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
-        searched = _priced(context, tariff, members, solution, "search")
+        searched = price_solution(context, tariff, members, solution, "search")
         if found is None or searched.cost_eur <= found.cost_eur + 1e-9:
             found = searched
     if found is None:  # unreachable: a failed search without candidates raised
@@ -496,7 +519,7 @@ def _solve_one(
     )
 
 
-def _priced(
+def price_solution(
     context: PlanningContext,
     tariff: OutsourcingTariff,
     members: Coalition,

@@ -12,6 +12,10 @@ Exact or sampled: every coalition is solved when there are at most
 :data:`MAX_EXACT` producers (2^14 - 1 = 16,383 solves), else the Shapley value is
 sampled, the core is checked on the sampled coalitions and the partition is the
 greedy heuristic; the nucleolus and EPM need every coalition and are refused beyond.
+An exact game's values are repaired before the split
+(:func:`~logistics.game_repair.repair_values`: monotone and subadditive where derived,
+checked plans allow); a sampled game's are not (the sampled Shapley value reads them
+as they come).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .coalitions import (
     monotonicity_violations,
 )
 from .exceptions import AllocationError
+from .game_repair import repair_values
 from .settlement import Transfer, settle
 
 if TYPE_CHECKING:
@@ -494,7 +499,10 @@ def _one_split(
             for mask in range(1, 2 ** len(players))
         ]
         oracle(every)
+        repaired, repair = repair_values(context, values)
+        values.update(repaired)
     else:
+        repair = None
         oracle([*singles, everyone])
     std_error = dict.fromkeys(players, 0.0)
     cost_game = {c: v.cost_eur for c, v in values.items()}
@@ -532,7 +540,7 @@ def _one_split(
     partition = None
     if not exact:  # the stated heuristic, solving the unions it tries
         partition = alloc.greedy_partition(players, oracle)
-    game = game_of(players, values, time.perf_counter() - t0)
+    game = game_of(players, values, time.perf_counter() - t0, repair=repair)
     return _assemble(
         context,
         comparison,
@@ -699,6 +707,19 @@ def _assemble(
         f"{game.solves} coalition plans searched, {len(values)} coalitions valued"
         + (f"; {game.time_bound} stopped at their time cap" if game.time_bound else "")
     ]
+    fixed = game.repair
+    if fixed is not None and (fixed.derived or fixed.unions or fixed.not_derivable):
+        budget_notes.append(
+            f"{fixed.derived + fixed.unions} coalition values replaced by cheaper "
+            f"derived plans, each checked: {fixed.derived} from a larger "
+            f"coalition's plan without one producer's orders (monotonicity), "
+            f"{fixed.unions} from the union of two parts' plans (subadditivity)"
+            + (
+                f"; {fixed.not_derivable} pairs S, S+i not derivable"
+                if fixed.not_derivable
+                else ""
+            )
+        )
     return FairSplit(
         method=method,
         exact=exact,

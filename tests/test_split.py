@@ -97,6 +97,11 @@ def test_allocation_files_merge_into_an_existing_report(splits, tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["scenario"] == "x"
     assert report["allocation"]["method"] == "epm"
+    # An exact game is repaired to a fixed point: monotone, checked plans only.
+    repaired = report["allocation"]["coalitions"]["repaired"]
+    assert repaired["fixed_point"] is True
+    assert repaired["rounds"] >= 1
+    assert report["allocation"]["monotonicity_violations"] == 0
     text = (tmp_path / "allocation.csv").read_text()
     rows = list(csv.DictReader(text.splitlines()))
     assert [r["producer"] for r in rows] == ["p0", "p1", "p2"]
@@ -151,6 +156,7 @@ def test_sampled_path_and_replicates_on_a_small_collective(three_farms):
     )
     assert all(s.std_error_eur >= 0 for s in split.shares)
     assert any("sampled" in note for note in split.notes)
+    assert split.game.repair is None  # sampled values are read as they come
     with pytest.raises(AllocationError, match="nucleolus needs every coalition"):
         fair_split(three_farms, method="nucleolus", max_exact=2)
     twice = fair_split(three_farms, method="shapley", budget=BUDGET, replicates=2)
