@@ -222,6 +222,7 @@ def fair_split(
     replicates: int = 1,
     max_exact: int = MAX_EXACT,
     tolerance_eur: float = 0.5,
+    max_samples: int = 20_000,
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FairSplit:
@@ -251,7 +252,11 @@ def fair_split(
     max_exact
         Most producers for an exact game (every coalition solved).
     tolerance_eur
-        Standard error at which sampled Shapley stops.
+        Standard error at which sampled Shapley stops (the stopping rule; the
+        CO2e estimate stops at a tenth of it, in kg).
+    max_samples
+        Most marginal costs sampled (each needs c(S) and c(S + i)) when the
+        standard errors stay above ``tolerance_eur``.
     progress
         Called with (coalitions done, coalitions to do).
     use_cache
@@ -269,6 +274,12 @@ def fair_split(
         raise AllocationError(msg)
     if replicates < 1:
         msg = f"replicates must be >= 1; got {replicates!r}"
+        raise AllocationError(msg)
+    if max_exact < 1 or max_samples < 1 or not tolerance_eur >= 0:
+        msg = (
+            "max_exact and max_samples must be >= 1 and tolerance_eur >= 0; got "
+            f"{max_exact!r}, {max_samples!r} and {tolerance_eur!r}"
+        )
         raise AllocationError(msg)
     exact = len(scenario.producers) <= max_exact
     if not exact and method in ("nucleolus", "epm"):
@@ -301,7 +312,7 @@ def fair_split(
                     exact,
                     pool,
                     longer,
-                    tolerance_eur,
+                    (tolerance_eur, max_samples),
                     progress if r == 0 else None,
                 )
             )
@@ -468,10 +479,12 @@ def _one_split(
     exact: bool,
     executor: Executor | None,
     budget: CoalitionBudget | None,
-    tolerance_eur: float,
+    stopping: tuple[float, int],
     progress: Progress | None,
 ) -> FairSplit:
-    """The split with one seed."""
+    """The split with one seed; ``stopping`` is sampled Shapley's (tolerance in
+    EUR, most samples)."""
+    tolerance_eur, max_samples = stopping
     players = context.producer_ids
     candidates = _candidates(context, comparison)
     values: dict[frozenset[str], CoalitionValue] = {}
@@ -520,19 +533,28 @@ def _one_split(
             return {c: values[c].co2e_kg for c in coalitions if c}
 
         sampled = alloc.shapley_sampled(
-            players, oracle, seed=seed, tolerance=tolerance_eur
+            players,
+            oracle,
+            seed=seed,
+            tolerance=tolerance_eur,
+            max_samples=max_samples,
         )
         sampled_co2e = alloc.shapley_sampled(
-            players, co2e_oracle, seed=seed, tolerance=tolerance_eur / 10
+            players,
+            co2e_oracle,
+            seed=seed,
+            tolerance=tolerance_eur / 10,
+            max_samples=max_samples,
         )
         raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
         notes.append(
-            f"Shapley sampled (stratified, seed {seed}): {sampled.samples} marginal "
-            f"costs, largest standard error {max(std_error.values()):.2f} EUR"
-            + ("" if sampled.converged else " (sample budget reached first)")
+            f"Shapley sampled (stratified, seed {seed}); stopping rule: every "
+            f"standard error at most {tolerance_eur:.2f} EUR, or {max_samples:,} "
+            f"marginal costs. {_outcome(sampled, 'EUR')}; CO2e (at most "
+            f"{tolerance_eur / 10:.3f} kg): {_outcome(sampled_co2e, 'kg')}"
             + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
             f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
             "errors means too few samples per stratum), shifted equally to add up"
@@ -550,6 +572,16 @@ def _one_split(
         (shares, co2e_shares, std_error),
         partition,
         notes,
+    )
+
+
+def _outcome(sampled: alloc.SampledShapley, unit: str) -> str:
+    """``"converged after 1,234 marginal costs, largest standard error 0.41 EUR"``
+    (or that the sample budget stopped it)."""
+    how = "converged" if sampled.converged else "sample budget reached first"
+    return (
+        f"{how} after {sampled.samples:,} marginal costs, largest standard error "
+        f"{max(sampled.std_error.values()):.3g} {unit}"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 import yaml
@@ -123,6 +124,30 @@ def test_cli_allocate_prints_the_table_and_writes_files(tmp_path, capsys):
     assert (tmp_path / "settlement.csv").is_file()
     assert main(["allocate", str(scenario), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler: needs --executor dask" in capsys.readouterr().err
+
+
+def test_cli_allocate_sampled_prints_its_stopping_rule_outcome(tmp_path, capsys):
+    """Above --max-exact the Shapley value is sampled: the output states the
+    stopping rule (tolerance, sample budget) and how it ended (samples used, largest
+    standard error), for cost and CO2e; bad stopping values are refused."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_raw()))
+    args = ["allocate", str(scenario), "--max-exact", "2", "-q"]
+    assert main([*args, "--tolerance", "0", "--max-samples", "40"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # undo the console's wrapping
+    assert "Who pays what: shapley split" in out
+    assert "(sampled)" in out
+    assert "stopping rule: every standard error at most 0.00 EUR, or 40" in out
+    # 3 players: the first round alone (4 per open stratum, 1 per closed one: 18
+    # samples) then rounds of 9 until 40 are reached; the tolerance 0 is not met.
+    assert re.search(
+        r"sample budget reached first after 4\d marginal costs, largest standard "
+        r"error [0-9.e+-]+ EUR",
+        out,
+    )
+    assert "CO2e (at most 0.000 kg): sample budget reached first" in out
+    assert main([*args, "--max-samples", "0"]) == 2
+    assert "max_samples must be >= 1" in " ".join(capsys.readouterr().err.split())
 
 
 def test_collective_van_only_pool_settles_with_the_collective():
