@@ -747,7 +747,8 @@ def _assemble(
             f"coalition's plan without one producer's orders (monotonicity), "
             f"{fixed.unions} from the union of two parts' plans (subadditivity)"
             + (
-                f"; {fixed.not_derivable} pairs S, S+i not derivable"
+                f"; {fixed.not_derivable} pair(s) S, S+i with c(S) > c(S+i) left "
+                "(no checked plan of S derives from S+i's)"
                 if fixed.not_derivable
                 else ""
             )
