@@ -551,9 +551,9 @@ def _one_split(
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
         notes.append(
-            f"Shapley sampled (stratified, seed {seed}); stopping rule: every "
+            f"Shapley sampled (stratified, seed {seed}), stopping rule: every "
             f"standard error at most {tolerance_eur:.2f} EUR, or {max_samples:,} "
-            f"marginal costs. {_outcome(sampled, 'EUR')}; CO2e (at most "
+            f"marginal costs: {_outcome(sampled, 'EUR')}; CO2e (at most "
             f"{tolerance_eur / 10:.3f} kg): {_outcome(sampled_co2e, 'kg')}"
             + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
             f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
