@@ -10,9 +10,12 @@ the better ones, never with numbers alone:
   i's orders taken out: each route keeps the order of its remaining visits (a route
   left empty is dropped, an emptied trip merged into the next), is re-scheduled on
   T - {i}'s problem, checked by the independent checker against T - {i}'s fleet and
-  priced; kept when cheaper, labelled ``"derived from S + <i>"``. Impossible when a
-  route still carrying others' orders runs on a vehicle T - {i}'s fleet does not
-  have (i's own van): that pair is left as it is.
+  priced; kept when cheaper, labelled ``"derived from S + <i>"``. A route still
+  carrying others' orders on a vehicle T - {i}'s fleet does not have (i's own van)
+  is moved to a vehicle of T - {i}'s fleet that the plan leaves unused (same type
+  first; at most :data:`MOVES_TRIED` assignments, the first the checker accepts),
+  labelled ``"derived from S + <i> (<i's van>'s route on <vehicle>)"``; with no
+  such vehicle, or none accepted, that pair is left as it is.
 - **Upward (subadditivity).** For S and every split S = A + B with c(A) + c(B) <
   c(S), the union of A's and B's plans (when their vehicles do not clash), checked
   against S's fleet and priced; the cheapest union that passes is kept, labelled
@@ -33,8 +36,9 @@ for 14), cheap next to the solves.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -55,6 +59,9 @@ logger = logging.getLogger(__name__)
 
 MAX_ROUNDS = 10
 """Most rounds of downward then upward repair (a fixed point usually comes in 2)."""
+
+MOVES_TRIED = 12
+"""Most assignments of i's routes to free vehicles tried for one pair (T, i)."""
 
 IMPROVEMENT_EUR = 1e-3
 """A derived plan replaces a value only when cheaper by more than this (so that
@@ -79,7 +86,8 @@ class GameRepair:
     not_derivable
         Pairs (T, i) with c(T - {i}) > c(T) left as they are after the last round:
         the plan of T without i's orders is not a plan of T - {i} (a route on i's
-        vehicle carries others' orders) or the checker rejects it.
+        vehicle carries others' orders and no free vehicle of T - {i} takes it) or
+        the checker rejects it.
     rejected
         Derived or united plans the checker rejected (never kept).
     """
@@ -98,6 +106,7 @@ def repair_values(
     *,
     max_rounds: int = MAX_ROUNDS,
     upward: bool = True,
+    move_routes: bool = True,
 ) -> tuple[dict[Coalition, CoalitionValue], GameRepair]:
     """Make c monotone and subadditive where derived, checked plans allow it.
 
@@ -112,6 +121,9 @@ def repair_values(
         Most rounds of downward then upward repair.
     upward
         False: the downward repair alone (monotonicity only).
+    move_routes
+        Let the downward repair move a route left on i's own vehicle to a vehicle
+        of S that the plan leaves unused (False: such a pair is not derivable).
 
     Returns
     -------
@@ -122,7 +134,7 @@ def repair_values(
     if max_rounds < 1:
         msg = f"max_rounds must be >= 1; got {max_rounds!r}"
         raise ValueError(msg)
-    work = _Work(context, dict(values))
+    work = _Work(context, dict(values), move_routes=move_routes)
     derived = unions = rounds = 0
     changed = True
     while changed and rounds < max_rounds:
@@ -148,9 +160,14 @@ class _Work:
     """The values being repaired, with the problems and fleets built so far."""
 
     def __init__(
-        self, context: PlanningContext, values: dict[Coalition, CoalitionValue]
+        self,
+        context: PlanningContext,
+        values: dict[Coalition, CoalitionValue],
+        *,
+        move_routes: bool = True,
     ) -> None:
         self.context = context
+        self.move_routes = move_routes
         self.values = values
         self.rejected = 0
         self.position = {p: k for k, p in enumerate(context.producer_ids)}
@@ -223,29 +240,70 @@ class _Work:
                 c_t = self.values[t].cost_eur
                 if self.values[s].cost_eur <= c_t + IMPROVEMENT_EUR:
                     continue
-                derived = self.without(t, i)
-                if derived is None or not self.checked(s, derived):
-                    continue
-                label = f"derived from S + {i}"
-                priced = price_solution(self.context, self.tariff, s, derived, label)
-                if priced.cost_eur < self.values[s].cost_eur - IMPROVEMENT_EUR:
-                    self.keep(s, derived, label)
-                    improved += 1
+                for label, derived in self.without(t, i):
+                    if not self.checked(s, derived):
+                        continue
+                    priced = price_solution(
+                        self.context, self.tariff, s, derived, label
+                    )
+                    if priced.cost_eur < self.values[s].cost_eur - IMPROVEMENT_EUR:
+                        self.keep(s, derived, label)
+                        improved += 1
+                    break  # the first checked derivation, cheaper or not
         return improved
 
-    def without(self, t: Coalition, i: str) -> Solution | None:
-        """T's plan with i's orders taken out, re-scheduled on T - {i}'s problem
-        (None when a route left non-empty runs on a vehicle T - {i} lacks)."""
+    def without(self, t: Coalition, i: str) -> Iterator[tuple[str, Solution]]:
+        """T's plan with i's orders taken out, re-scheduled on T - {i}'s problem,
+        labelled. When routes left non-empty run on i's vehicles (not in T - {i}'s
+        fleet) and ``self.move_routes``, each is moved to a vehicle of T - {i}'s
+        fleet that T's plan leaves unused (same type first, then fleet order): one
+        candidate per assignment, at most :data:`MOVES_TRIED`; else none."""
         s = t - {i}
-        problem, _, _ = self.problem(s)
+        problem, fleet, _ = self.problem(s)
         removed = self._orders[i]
         source = self.values[t].solution
-        routes = tuple(
-            r for r in (_strip(route, removed) for route in source.routes) if r
+        routes = [r for r in (_strip(route, removed) for route in source.routes) if r]
+        label = f"derived from S + {i}"
+        ids = {v.id for v in fleet}
+        orphans = [k for k, r in enumerate(routes) if r.vehicle not in ids]
+        if not orphans:
+            solution = self._scheduled(problem, source, routes, removed)
+            if solution is not None:
+                yield label, solution
+            return
+        if not self.move_routes:
+            return
+        used = {r.vehicle for r in routes}
+        first_type = routes[orphans[0]].vehicle_type
+        free = sorted(
+            (v for v in fleet if v.id not in used),
+            key=lambda v: v.type != first_type,  # stable: fleet order otherwise
         )
+        assignments = itertools.permutations(free, len(orphans))
+        for chosen in itertools.islice(assignments, MOVES_TRIED):
+            moved = list(routes)
+            for k, vehicle in zip(orphans, chosen, strict=True):
+                moved[k] = replace(routes[k], vehicle=vehicle.id)
+            note = ", ".join(
+                f"{routes[k].vehicle}'s route on {v.id}"
+                for k, v in zip(orphans, chosen, strict=True)
+            )
+            solution = self._scheduled(problem, source, moved, removed)
+            if solution is not None:
+                yield f"{label} ({note})", solution
+
+    def _scheduled(
+        self,
+        problem: RoutingProblem,
+        source: Solution,
+        routes: Sequence[Route],
+        removed: frozenset[str],
+    ) -> Solution | None:
+        """``routes`` as a plan of ``problem``, re-scheduled (None when they are
+        not one)."""
         kept = Solution(
             strategy=STRATEGY,
-            routes=routes,
+            routes=tuple(routes),
             unserved=tuple(u for u in source.unserved if u.order not in removed),
             objective=0.0,
             backend=source.backend,

@@ -193,3 +193,63 @@ def test_repair_derives_a_checked_plan_where_a_weak_search_broke_monotonicity(
     assert monotonicity_violations(final_cost) == []
     assert _subadditivity_violations(final_cost) == []
     assert all(final_cost[s] <= cost[s] + 1e-9 for s in cost if s)
+
+
+def test_repair_moves_a_route_left_on_the_removed_producers_van(melun_context):
+    """When i's own van carries other members' orders in the plan of S + i, that
+    plan without i's orders is not a plan of S (S has no such van): the repair
+    moves the route to a vehicle of S the plan leaves unused, and keeps it only if
+    the checker accepts it. With moves off, the pair is left and counted."""
+    context = melun_context
+    players = context.producer_ids
+    solved = coalition_values(context, _all(players), budget=TINY_BUDGET)
+    mine = {p: {o.id for o in context.orders_of([p])} for p in players}
+    pooled = get_strategy("pooled")
+
+    def movable(t, i):
+        routes = solved[t].solution.routes
+        used = {r.vehicle for r in routes}
+        carries = any(r.owner == i and not set(r.orders) <= mine[i] for r in routes)
+        free = [v for v in pooled.fleet(context, sorted(t - {i})) if v.id not in used]
+        return carries and bool(free)
+
+    # The first such pair (T, i) in a fixed order: largest T first.
+    t, i = next(
+        (t, i)
+        for t in sorted(solved, key=lambda c: (-len(c), sorted(c)))
+        for i in sorted(t)
+        if len(t) > 1 and movable(t, i)
+    )
+    weak = t - {i}
+    nothing = Solution(
+        strategy="pooled",
+        routes=(),
+        unserved=tuple(
+            Unserved(o.id, o.producer, "left to the carrier")
+            for o in context.orders_of(sorted(weak))
+        ),
+        objective=0.0,
+        backend="none",
+        wall_time_s=0.0,
+    )
+    tariff = outsourcing_tariff()
+    values = {t: solved[t], weak: price_solution(context, tariff, weak, nothing, "x")}
+    assert values[weak].cost_eur > values[t].cost_eur
+
+    kept, report = repair_values(context, values, upward=False, move_routes=False)
+    assert kept[weak].cost_eur == values[weak].cost_eur
+    assert report.not_derivable == 1
+
+    moved, report = repair_values(context, values, upward=False)
+    fixed = moved[weak]
+    assert fixed.kept.startswith(f"derived from S + {i} (")
+    assert report.derived == 1
+    assert report.not_derivable == 0
+    assert fixed.cost_eur < values[weak].cost_eur
+    members = [p for p in players if p in weak]
+    fleet = pooled.fleet(context, members)
+    assert_feasible(
+        context.scenario, context, fixed.solution, fleet=fleet, producers=members
+    )
+    own = {v.id for v in pooled.fleet(context, [i])}
+    assert not {r.vehicle for r in fixed.solution.routes} & own
