@@ -239,7 +239,7 @@ _ALLOCATE_HELP = (
 
 
 def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .split import METHODS, SPLIT_STRATEGIES
+    from .split import MAX_EXACT, METHODS, SPLIT_STRATEGIES
 
     cmd = sub.add_parser("allocate", help=_ALLOCATE_HELP, description=_ALLOCATE_HELP)
     cmd.add_argument("scenario", type=Path, help="Scenario YAML file.")
@@ -280,6 +280,26 @@ def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=int,
         default=1,
         help="Solve the game with this many seeds and show each share's spread.",
+    )
+    cmd.add_argument(
+        "--max-exact",
+        type=int,
+        default=MAX_EXACT,
+        help=f"Most producers for an exact game (default {MAX_EXACT}); beyond, "
+        "the Shapley value is sampled.",
+    )
+    cmd.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.5,
+        help="Sampled Shapley stops when every standard error is at most this "
+        "(EUR; default 0.5).",
+    )
+    cmd.add_argument(
+        "--max-samples",
+        type=int,
+        default=20_000,
+        help="... or after this many marginal costs (default 20,000).",
     )
     cmd.add_argument(
         "--no-cache", action="store_true", help="Rebuild and solve everything again."
@@ -340,6 +360,9 @@ def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             osm_dirs=args.osm_dir,
             executor=pool,
             replicates=args.replicates,
+            max_exact=args.max_exact,
+            tolerance_eur=args.tolerance,
+            max_samples=args.max_samples,
             progress=progress,
             use_cache=not args.no_cache,
         )

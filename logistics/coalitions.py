@@ -15,8 +15,12 @@ to them). :func:`coalition_values` computes them:
   cheapest such union whose vehicles do not clash), which the search starts from; the
   cheaper of the search's plan and that union is kept. Hence c(S) <= c(S - {i}) +
   c({i}) for every i whose plans were known, despite heuristic noise: the game is
-  subadditive with respect to single producers by construction. Monotonicity is not
-  enforced; :func:`monotonicity_violations` reports it.
+  subadditive with respect to single producers by construction. For a complete game,
+  :func:`solve_game` then repairs the values with derived plans
+  (:mod:`logistics.game_repair`): a larger coalition's plan without one producer's
+  orders where c is not monotone, the union of two parts' plans where it is not
+  subadditive for any split, each checked; :func:`monotonicity_violations` counts
+  what is left.
 - **Small, size-scaled, reproducible budget.** Each solve stops after a number of
   improving solutions that grows with the coalition's size
   (:class:`CoalitionBudget`); the time limit is only a safety cap. A solution limit,
@@ -88,6 +92,7 @@ from .accounting import account
 from .checker import assert_feasible
 from .exceptions import SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
+from .plan import Plan
 from .plan_store import PlanStore, plan_key
 from .solution import Solution, merge_solutions, to_solution
 from .solvers import SolveParams, solve
@@ -95,7 +100,8 @@ from .strategies import get_strategy, plan_from_solution
 
 if TYPE_CHECKING:
     from .context import PlanningContext
-    from .plan import Plan
+    from .game_repair import GameRepair
+    from .problem import RoutingProblem
 
 __all__ = [
     "CoalitionBudget",
@@ -103,6 +109,7 @@ __all__ = [
     "CoalitionValue",
     "coalition_values",
     "monotonicity_violations",
+    "price_solution",
     "solve_game",
 ]
 
@@ -184,8 +191,11 @@ class CoalitionValue:
     outsourced_cost_eur, outsourced_co2e_kg
         What those orders cost through the carrier.
     kept
-        ``"search"`` when the search's plan was kept, else ``"union without
-        <producer>"`` (the plans of S minus that producer and of it alone).
+        ``"search"`` when the search's plan was kept, ``"union without
+        <producer>"`` (the plans of S minus that producer and of it alone), or
+        after :func:`~logistics.game_repair.repair_values` ``"derived from S +
+        <producer>"`` (the plan of S plus that producer, its orders taken out) or
+        ``"union of <A> and <B>"`` (the plans of two parts of S).
     time_bound
         True when the search stopped at its time cap rather than its solution limit.
     wall_time_s
@@ -231,12 +241,15 @@ class CoalitionGame:
         Coalition plans searched in this run (plans read from the store excluded).
     wall_time_s
         Time taken to compute the values.
+    repair
+        What the repair of the values changed (None when not repaired).
     """
 
     producers: tuple[str, ...]
     values: Mapping[Coalition, CoalitionValue]
     solves: int = 0
     wall_time_s: float = 0.0
+    repair: GameRepair | None = None
 
     @property
     def complete(self) -> bool:
@@ -343,11 +356,15 @@ def solve_game(
     executor: Executor | None = None,
     progress: Progress | None = None,
     strategy: str = STRATEGY,
+    repair: bool = True,
 ) -> CoalitionGame:
     """Compute c(S) for every non-empty coalition of the scenario's producers.
 
     2^n - 1 solves for n producers (4,095 for 12): see :class:`CoalitionBudget`.
     ``strategy`` defines c(S) (see :func:`coalition_values`).
+    With ``repair``, the values are then made monotone and subadditive where
+    derived, checked plans allow it (:func:`~logistics.game_repair.repair_values`,
+    no further solve).
     """
     producers = context.producer_ids
     t0 = time.perf_counter()
@@ -363,18 +380,28 @@ def solve_game(
         progress=progress,
         strategy=strategy,
     )
-    return game_of(producers, values, time.perf_counter() - t0)
+    fixed = None
+    # The repair derives plans on the pooled problem of each coalition; a hub
+    # coalition's plan has two legs sharing the hub's vans, so it is not repaired
+    # (its violations are reported, see split.py).
+    if repair and strategy == STRATEGY:
+        from .game_repair import repair_values
+
+        values, fixed = repair_values(context, values)
+    return game_of(producers, values, time.perf_counter() - t0, repair=fixed)
 
 
 def game_of(
     producers: Sequence[str],
     values: Mapping[Coalition, CoalitionValue],
     wall_time_s: float = 0.0,
+    *,
+    repair: GameRepair | None = None,
 ) -> CoalitionGame:
     """Wrap values into a :class:`CoalitionGame`, counting the solves run."""
     solves = sum(v.wall_time_s > 0 for v in values.values())
     return CoalitionGame(
-        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s
+        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s, repair
     )
 
 
@@ -526,7 +553,7 @@ def _solve_one(
     # Only candidates expressible in S's problem (their vehicles in S's fleet, e.g.
     # not a separate plan when the pooled fleet leaves the producers' vans out).
     usable = [
-        (plan, _priced(context, tariff, members, sol, label))
+        (plan, price_solution(context, tariff, members, sol, label))
         for label, sol in starts
         if (plan := plan_from_solution(problem, sol)) is not None
     ]
@@ -553,19 +580,21 @@ def _solve_one(
         try:
             plan = solve(problem, params, backend=backend)
         except SolverError:
-            if not priced:
-                raise
-            # No plan within the time cap (a loaded machine): keep the best
-            # candidate, which the checker sees below, and count it time-bound.
-            logger.warning("%s: no plan within the cap; kept %s", name, priced[0].kept)
+            # No plan within the time cap (a loaded machine, a large coalition):
+            # keep the best candidate, else the coalition outsources every order
+            # (a real option, priced at the carrier tariff below). Either way the
+            # checker sees it and the value counts as time-bound.
             capped = True
+            if not priced:
+                priced = [_outsource_all(context, tariff, members, problem, params)]
+            logger.warning("%s: no plan within the cap; kept %s", name, priced[0].kept)
         wall = time.perf_counter() - t0
         if store is not None and plan is not None:
             store.store(key, plan)
     found = priced[0] if priced else None
     if plan is not None:
         solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
-        searched = _priced(context, tariff, members, solution, "search")
+        searched = price_solution(context, tariff, members, solution, "search")
         if found is None or searched.cost_eur <= found.cost_eur + 1e-9:
             found = searched
     if found is None:  # unreachable: a failed search without candidates raised
@@ -579,6 +608,27 @@ def _solve_one(
         time_bound=capped or wall >= params.time_limit_s,
         wall_time_s=wall,
     )
+
+
+def _outsource_all(
+    context: PlanningContext,
+    tariff: OutsourcingTariff,
+    members: Coalition,
+    problem: RoutingProblem,
+    params: SolveParams,
+) -> CoalitionValue:
+    """S's value when its search found no plan: every order to the carrier."""
+    plan = Plan((), tuple(range(len(problem.requests))), "outsourced")
+    solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
+    reason = (
+        f"no plan found within the coalition's time cap of {params.time_limit_s:g} s; "
+        "outsourced to a carrier"
+    )
+    solution = replace(
+        solution,
+        unserved=tuple(replace(u, reason=reason) for u in solution.unserved),
+    )
+    return price_solution(context, tariff, members, solution, "outsourced")
 
 
 @dataclass(frozen=True)
@@ -642,10 +692,10 @@ def _solve_by_strategy(
     t0 = time.perf_counter()
     solution = strategy.solve(budgeted, ordered, start=larger[0] if larger else None)
     wall = time.perf_counter() - t0
-    found = _priced(context, tariff, members, solution, "search")
+    found = price_solution(context, tariff, members, solution, "search")
     checked = [found]
     for label, candidate in own:
-        priced = _priced(context, tariff, members, candidate, label)
+        priced = price_solution(context, tariff, members, candidate, label)
         if priced.cost_eur < found.cost_eur - 1e-9:
             found = priced
             checked.append(priced)
@@ -663,7 +713,7 @@ def _solve_by_strategy(
     return replace(found, time_bound=capped, wall_time_s=wall if ran else 0.0)
 
 
-def _priced(
+def price_solution(
     context: PlanningContext,
     tariff: OutsourcingTariff,
     members: Coalition,

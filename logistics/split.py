@@ -20,6 +20,10 @@ Exact or sampled: every coalition is solved when there are at most
 :data:`MAX_EXACT` producers (2^14 - 1 = 16,383 solves), else the Shapley value is
 sampled, the core is checked on the sampled coalitions and the partition is the
 greedy heuristic; the nucleolus and EPM need every coalition and are refused beyond.
+An exact game's values are repaired before the split
+(:func:`~logistics.game_repair.repair_values`: monotone and subadditive where derived,
+checked plans allow); a sampled game's are not (the sampled Shapley value reads them
+as they come).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from .coalitions import (
     monotonicity_violations,
 )
 from .exceptions import AllocationError
+from .game_repair import repair_values
 from .settlement import Transfer, settle
 
 if TYPE_CHECKING:
@@ -235,6 +240,7 @@ def fair_split(
     replicates: int = 1,
     max_exact: int = MAX_EXACT,
     tolerance_eur: float = 0.5,
+    max_samples: int = 20_000,
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FairSplit:
@@ -267,7 +273,11 @@ def fair_split(
     max_exact
         Most producers for an exact game (every coalition solved).
     tolerance_eur
-        Standard error at which sampled Shapley stops.
+        Standard error at which sampled Shapley stops (the stopping rule; the
+        CO2e estimate stops at a tenth of it, in kg).
+    max_samples
+        Most marginal costs sampled (each needs c(S) and c(S + i)) when the
+        standard errors stay above ``tolerance_eur``.
     progress
         Called with (coalitions done, coalitions to do).
     use_cache
@@ -286,6 +296,12 @@ def fair_split(
         raise AllocationError(msg)
     if replicates < 1:
         msg = f"replicates must be >= 1; got {replicates!r}"
+        raise AllocationError(msg)
+    if max_exact < 1 or max_samples < 1 or not tolerance_eur >= 0:
+        msg = (
+            "max_exact and max_samples must be >= 1 and tolerance_eur >= 0; got "
+            f"{max_exact!r}, {max_samples!r} and {tolerance_eur!r}"
+        )
         raise AllocationError(msg)
     check_split_strategy(scenario, strategy)
     exact = len(scenario.producers) <= max_exact
@@ -319,7 +335,7 @@ def fair_split(
                     exact,
                     pool,
                     longer,
-                    tolerance_eur,
+                    (tolerance_eur, max_samples),
                     progress if r == 0 else None,
                     strategy,
                 )
@@ -516,11 +532,13 @@ def _one_split(
     exact: bool,
     executor: Executor | None,
     budget: CoalitionBudget | None,
-    tolerance_eur: float,
+    stopping: tuple[float, int],
     progress: Progress | None,
     strategy: str = "pooled",
 ) -> FairSplit:
-    """The split with one seed."""
+    """The split with one seed; ``stopping`` is sampled Shapley's (tolerance in
+    EUR, most samples)."""
+    tolerance_eur, max_samples = stopping
     players = context.producer_ids
     candidates = _candidates(context, comparison, strategy)
     values: dict[frozenset[str], CoalitionValue] = {}
@@ -555,7 +573,14 @@ def _one_split(
             for mask in range(1, 2 ** len(players))
         ]
         oracle(every)
+        if strategy == "pooled":
+            repaired, repair = repair_values(context, values)
+            values.update(repaired)
+        else:
+            # Derived plans are pooled plans; a hub game is reported as solved.
+            repair = None
     else:
+        repair = None
         oracle([*singles, everyone])
     std_error = dict.fromkeys(players, 0.0)
     cost_game = {c: v.cost_eur for c, v in values.items()}
@@ -573,19 +598,28 @@ def _one_split(
             return {c: values[c].co2e_kg for c in coalitions if c}
 
         sampled = alloc.shapley_sampled(
-            players, oracle, seed=seed, tolerance=tolerance_eur
+            players,
+            oracle,
+            seed=seed,
+            tolerance=tolerance_eur,
+            max_samples=max_samples,
         )
         sampled_co2e = alloc.shapley_sampled(
-            players, co2e_oracle, seed=seed, tolerance=tolerance_eur / 10
+            players,
+            co2e_oracle,
+            seed=seed,
+            tolerance=tolerance_eur / 10,
+            max_samples=max_samples,
         )
         raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
         notes.append(
-            f"Shapley sampled (stratified, seed {seed}): {sampled.samples} marginal "
-            f"costs, largest standard error {max(std_error.values()):.2f} EUR"
-            + ("" if sampled.converged else " (sample budget reached first)")
+            f"Shapley sampled (stratified, seed {seed}), stopping rule: every "
+            f"standard error at most {tolerance_eur:.2f} EUR, or {max_samples:,} "
+            f"marginal costs: {_outcome(sampled, 'EUR')}; CO2e (at most "
+            f"{tolerance_eur / 10:.3f} kg): {_outcome(sampled_co2e, 'kg')}"
             + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
             f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
             "errors means too few samples per stratum), shifted equally to add up"
@@ -593,7 +627,7 @@ def _one_split(
     partition = None
     if not exact:  # the stated heuristic, solving the unions it tries
         partition = alloc.greedy_partition(players, oracle)
-    game = game_of(players, values, time.perf_counter() - t0)
+    game = game_of(players, values, time.perf_counter() - t0, repair=repair)
     return _assemble(
         context,
         comparison,
@@ -604,6 +638,16 @@ def _one_split(
         partition,
         notes,
         strategy,
+    )
+
+
+def _outcome(sampled: alloc.SampledShapley, unit: str) -> str:
+    """``"converged after 1,234 marginal costs, largest standard error 0.41 EUR"``
+    (or that the sample budget stopped it)."""
+    how = "converged" if sampled.converged else "sample budget reached first"
+    return (
+        f"{how} after {sampled.samples:,} marginal costs, largest standard error "
+        f"{max(sampled.std_error.values()):.3g} {unit}"
     )
 
 
@@ -767,6 +811,20 @@ def _assemble(
         f"{game.solves} coalition plans searched, {len(values)} coalitions valued"
         + (f"; {game.time_bound} stopped at their time cap" if game.time_bound else "")
     ]
+    fixed = game.repair
+    if fixed is not None and (fixed.derived or fixed.unions or fixed.not_derivable):
+        budget_notes.append(
+            f"{fixed.derived + fixed.unions} coalition values replaced by cheaper "
+            f"derived plans, each checked: {fixed.derived} from a larger "
+            f"coalition's plan without one producer's orders (monotonicity), "
+            f"{fixed.unions} from the union of two parts' plans (subadditivity)"
+            + (
+                f"; {fixed.not_derivable} pair(s) S, S+i with c(S) > c(S+i) left "
+                "(no checked plan of S derives from S+i's)"
+                if fixed.not_derivable
+                else ""
+            )
+        )
     return FairSplit(
         method=method,
         strategy=strategy,

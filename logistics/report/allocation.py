@@ -13,17 +13,22 @@ other's.
 
 ``report.json`` ``allocation`` keys
 -----------------------------------
-``strategy`` (whose cost is split: ``pooled`` or ``hub``); ``method``; ``exact`` (every
-coalition solved); ``grand_cost_eur`` and ``grand_co2e_kg`` (c(N), outsourced orders
-included); ``producers`` (one object per producer with the columns of
-``allocation.csv``); ``core_violations`` (list of {``coalition``, ``excess_eur``}:
-coalitions asked to pay more than on their own; for a sampled game, among the coalitions
-sampled); ``least_core_eur`` (null when sampled); ``monotonicity_violations`` (count);
-``best_partition`` {``groups``, ``cost_eur``, ``exact``}; ``better_alone`` (producers
-alone in that partition); ``costs_collective`` (producers whose membership costs more
-than they cost alone); ``settlement`` (list of {``payer``, ``payee``, ``amount_eur``})
-and ``collective_bears_eur``; ``coalitions`` {``valued``, ``searched``, ``time_bound``,
-``outsourcing_tariff``}; ``replicate_seeds``; ``notes``; ``wall_time_s``.
+``strategy`` (whose cost is split: ``pooled`` or ``hub``); ``method``; ``exact``
+(every coalition solved); ``grand_cost_eur`` and
+``grand_co2e_kg`` (c(N), outsourced orders included); ``producers`` (one object per
+producer with the columns of ``allocation.csv``); ``core_violations`` (list of
+{``coalition``, ``excess_eur``}: coalitions asked to pay more than on their own;
+for a sampled game, among the coalitions sampled); ``least_core_eur`` (null when
+sampled); ``monotonicity_violations`` (count); ``best_partition`` {``groups``,
+``cost_eur``, ``exact``}; ``better_alone`` (producers alone in that partition);
+``costs_collective`` (producers whose membership costs more than they cost alone);
+``settlement`` (list of {``payer``, ``payee``, ``amount_eur``}) and
+``collective_bears_eur``; ``coalitions`` {``valued``, ``searched``,
+``time_bound``, ``repaired``, ``outsourcing_tariff``}, where ``repaired`` (null for a
+sampled game, whose values are not repaired) is {``derived``, ``unions``,
+``rounds``, ``fixed_point``, ``not_derivable``, ``rejected``}: values replaced by a
+larger coalition's plan without one producer / by the union of two parts' plans
+(:mod:`logistics.game_repair`); ``replicate_seeds``; ``notes``; ``wall_time_s``.
 """
 
 from __future__ import annotations
@@ -120,6 +125,7 @@ def allocation_dict(split: FairSplit) -> dict[str, Any]:
             "valued": len(split.game.values),
             "searched": split.game.solves,
             "time_bound": split.game.time_bound,
+            "repaired": _repaired(split),
             "outsourcing_tariff": {
                 "per_order_eur": tariff.per_order_eur,
                 "per_kg_eur": tariff.per_kg_eur,
@@ -130,6 +136,21 @@ def allocation_dict(split: FairSplit) -> dict[str, Any]:
         "replicate_seeds": list(split.replicates),
         "notes": list(split.notes),
         "wall_time_s": round(split.wall_time_s, 2),
+    }
+
+
+def _repaired(split: FairSplit) -> dict[str, Any] | None:
+    """What the repair of the coalition values changed (None when not run)."""
+    r = split.game.repair
+    if r is None:
+        return None
+    return {
+        "derived": r.derived,
+        "unions": r.unions,
+        "rounds": r.rounds,
+        "fixed_point": r.fixed_point,
+        "not_derivable": r.not_derivable,
+        "rejected": r.rejected,
     }
 
 
