@@ -75,8 +75,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "opening": "04:30-19:30",
         "cold_room": True,
         "vehicles": [
-            {"type": "van_3t5_reefer", "count": 6, "max_trips": 3},
-            {"type": "van_3t5", "count": 6, "max_trips": 3},
+            {"type": "van_3t5_reefer", "count": 10, "max_trips": 3},
+            {"type": "van_3t5", "count": 10, "max_trips": 3},
         ],
     },
 }
