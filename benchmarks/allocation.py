@@ -40,10 +40,12 @@ from logistics.allocation import (
 from logistics.coalitions import (
     CoalitionBudget,
     coalition_values,
+    game_of,
     monotonicity_violations,
     solve_game,
 )
 from logistics.executors import dask_executor, local_executor, usable_cores
+from logistics.game_repair import repair_values
 from logistics.plan_store import PlanStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +105,11 @@ def run_case(
 
 
 def _exact(context: Any, pool: Executor, budget: CoalitionBudget) -> dict[str, Any]:
-    game = solve_game(context, budget=budget, executor=pool)
+    raw = solve_game(context, budget=budget, executor=pool, repair=False)
+    t = time.perf_counter()
+    repaired, repair = repair_values(context, raw.values)
+    t_repair = time.perf_counter() - t
+    game = game_of(raw.producers, repaired, raw.wall_time_s + t_repair, repair=repair)
     cost = game.cost()
     players = game.producers
     t = time.perf_counter()
@@ -124,7 +130,24 @@ def _exact(context: Any, pool: Executor, budget: CoalitionBudget) -> dict[str, A
         "game_wall_s": round(game.wall_time_s, 1),
         "grand_cost_eur": round(cost[everyone], 2),
         "standalone_sum_eur": round(sum(cost[frozenset({p})] for p in players), 2),
+        "grand_cost_before_repair_eur": round(raw.cost()[everyone], 2),
+        "monotonicity_violations_before_repair": len(
+            monotonicity_violations(raw.cost())
+        ),
+        "subadditivity_violations_before_repair": subadditivity_violations(
+            players, raw.cost()
+        ),
         "monotonicity_violations": len(monotonicity_violations(cost)),
+        "subadditivity_violations": subadditivity_violations(players, cost),
+        "repair": {
+            "derived": repair.derived,
+            "unions": repair.unions,
+            "rounds": repair.rounds,
+            "fixed_point": repair.fixed_point,
+            "not_derivable": repair.not_derivable,
+            "rejected": repair.rejected,
+            "wall_s": round(t_repair, 2),
+        },
         "shapley_eur": {p: round(x, 2) for p, x in phi.items()},
         "shapley_s": round(t_shapley, 3),
         "nucleolus_s": round(t_nucleolus, 3),
@@ -132,6 +155,24 @@ def _exact(context: Any, pool: Executor, budget: CoalitionBudget) -> dict[str, A
         "partition_groups": len(groups),
         "partition_cost_eur": round(part_cost, 2),
     }
+
+
+def subadditivity_violations(
+    players: Any, cost: Any, tolerance_eur: float = 0.01
+) -> int:
+    """Pairs of disjoint non-empty coalitions A, B (each pair once) with
+    c(A + B) > c(A) + c(B) + tolerance."""
+    index = {p: k for k, p in enumerate(players)}
+    by_mask = {sum(1 << index[p] for p in s): c for s, c in cost.items() if s}
+    found = 0
+    for union, c_union in by_mask.items():
+        a = (union - 1) & union
+        while a:
+            b = union ^ a
+            if a < b and a in by_mask and b in by_mask:
+                found += c_union > by_mask[a] + by_mask[b] + tolerance_eur
+            a = (a - 1) & union
+    return found
 
 
 def _sampled(
@@ -216,6 +257,16 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
                 f"{r['nucleolus_s']} s; partition {r['partition_s']} s; "
                 f"{r['monotonicity_violations']} monotonicity violations"
             )
+            if "repair" in r:
+                fix = r["repair"]
+                note += (
+                    f" ({r['monotonicity_violations_before_repair']} before the "
+                    f"repair), {r['subadditivity_violations']} subadditivity "
+                    f"violations ({r['subadditivity_violations_before_repair']} "
+                    f"before); repair: {fix['derived']} derived, {fix['unions']} "
+                    f"unions, {fix['rounds']} rounds, {fix['wall_s']} s; grand "
+                    f"{r['grand_cost_before_repair_eur']} EUR before"
+                )
         lines.append(
             f"| {r['case']} | {r['producers']} | {r['executor']} | "
             f"{r['workers']}/{r['cores']} | {r['budget']['time_cap_s']} | "

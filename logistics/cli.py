@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -125,8 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-shapley",
         action="store_true",
         help=(
-            "Skip the Shapley split shown beside the ISO 14083 split (computed when "
-            f"the collective has at most {RUN_SHAPLEY_MAX} producers)."
+            "Skip the Shapley splits shown beside the ISO 14083 split (of the pooled "
+            "cost, and of the hub cost when hub runs; computed when the collective "
+            f"has at most {RUN_SHAPLEY_MAX} producers)."
         ),
     )
     _add_allocate(sub)
@@ -227,7 +228,9 @@ RUN_SHAPLEY_MAX = 8
 many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, 45 s for
 an 8-farm, 60-order collective on 2 cores shared with other jobs (load 10,
 ``benchmarks/results/2026-12-02-allocation.md``); larger ones use ``logistics
-allocate``."""
+allocate``. When the hub strategy runs, its cost is split too, under the same
+rule: 255 two-leg hub solves took 72 s for 8 farms and 60 orders through a hub on
+2 cores at load 5.5 (``benchmarks/README.md``, fair split of the hub cost)."""
 
 _ALLOCATE_HELP = (
     "Split the pooled cost among the producers (who pays what), check the split's "
@@ -236,15 +239,27 @@ _ALLOCATE_HELP = (
 
 
 def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .split import METHODS
+    from .split import MAX_EXACT, METHODS, SPLIT_STRATEGIES
 
     cmd = sub.add_parser("allocate", help=_ALLOCATE_HELP, description=_ALLOCATE_HELP)
     cmd.add_argument("scenario", type=Path, help="Scenario YAML file.")
     cmd.add_argument("--method", choices=METHODS, default="shapley")
     cmd.add_argument(
+        "--strategy",
+        choices=SPLIT_STRATEGIES,
+        default="pooled",
+        help=(
+            "Whose cost to split: the pooled routes (default) or the hub chain "
+            "(needs a hub with vans; writes allocation_hub.csv, settlement_hub.csv)."
+        ),
+    )
+    cmd.add_argument(
         "--out",
         type=Path,
-        help="Write allocation.csv, settlement.csv and report.json's allocation here.",
+        help=(
+            "Write allocation.csv, settlement.csv and report.json's allocation here "
+            "(allocation_hub.csv ... with --strategy hub)."
+        ),
     )
     cmd.add_argument(
         "--osm-dir", action="append", default=[], type=Path, help=_OSM_HELP
@@ -267,6 +282,26 @@ def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="Solve the game with this many seeds and show each share's spread.",
     )
     cmd.add_argument(
+        "--max-exact",
+        type=int,
+        default=MAX_EXACT,
+        help=f"Most producers for an exact game (default {MAX_EXACT}); beyond, "
+        "the Shapley value is sampled.",
+    )
+    cmd.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.5,
+        help="Sampled Shapley stops when every standard error is at most this "
+        "(EUR; default 0.5).",
+    )
+    cmd.add_argument(
+        "--max-samples",
+        type=int,
+        default=20_000,
+        help="... or after this many marginal costs (default 20,000).",
+    )
+    cmd.add_argument(
         "--no-cache", action="store_true", help="Rebuild and solve everything again."
     )
     cmd.add_argument("--quiet", "-q", action="store_true", help="No progress display.")
@@ -287,12 +322,13 @@ def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from .executors import dask_executor, local_executor
     from .report.allocation import allocation_table, stability_lines, write_allocation
     from .scenario import load_scenario
-    from .split import fair_split
+    from .split import check_split_strategy, fair_split
 
     if args.scheduler and args.executor != "dask":
         msg = "command line: --scheduler: needs --executor dask"
         raise ScenarioError([msg])
     scenario = load_scenario(args.scenario)
+    check_split_strategy(scenario, args.strategy)  # before any network or solve
     out = Console()
     bar = Progress(
         "coalitions",
@@ -320,9 +356,13 @@ def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
         split = fair_split(
             scenario,
             method=args.method,
+            strategy=args.strategy,
             osm_dirs=args.osm_dir,
             executor=pool,
             replicates=args.replicates,
+            max_exact=args.max_exact,
+            tolerance_eur=args.tolerance,
+            max_samples=args.max_samples,
             progress=progress,
             use_cache=not args.no_cache,
         )
@@ -538,18 +578,21 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             progress=progress,
             use_cache=not args.no_cache,
         )
-    split = _run_split(args, scenario, travel, comparison, console)
+    splits = _run_splits(args, scenario, travel, comparison, console)
     # Files first: a reader of stdout that stops early (| head) cannot lose them.
     if args.out is not None:
         # Rendered outside the held block, so Ctrl-C stays prompt until the writes.
-        files = report_files(comparison, split=split)
-        if split is not None:
-            from .report.allocation import allocation_files
+        pooled = next((s for s in splits if s.strategy == "pooled"), None)
+        files = report_files(
+            comparison, split=pooled, more_splits=[s for s in splits if s is not pooled]
+        )
+        from .report.allocation import allocation_files
 
+        for split in splits:
             files.update(allocation_files(split, str(files["report.json"])))
         with interrupts.held():
             interrupts.written = write_files(args.out, files)
-    _print_results(comparison, interrupts.written, time.perf_counter() - t0, split)
+    _print_results(comparison, interrupts.written, time.perf_counter() - t0, splits)
     return 0
 
 
@@ -557,9 +600,9 @@ def _print_results(
     comparison: Comparison,
     written: list[Path],
     total_s: float,
-    split: FairSplit | None = None,
+    splits: Sequence[FairSplit] = (),
 ) -> None:
-    """Print the comparison, the per-producer tables (with the Shapley split when
+    """Print the comparison, the per-producer tables (with the Shapley splits when
     computed), and what was written."""
     from .report import comparison_table
     from .report.tables import driving_table, hub_lines, producer_table
@@ -586,7 +629,7 @@ def _print_results(
                 style="yellow",
                 markup=False,
             )
-    if split is not None:
+    for split in splits:
         from .report.allocation import allocation_table, stability_lines
 
         out.print(allocation_table(split))
@@ -683,35 +726,45 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_split(
+def _run_splits(
     args: argparse.Namespace,
     scenario: Scenario,
     travel: TravelData,
     comparison: Comparison,
     console: Console,
-) -> FairSplit | None:
-    """The Shapley split of ``logistics run`` (see :data:`RUN_SHAPLEY_MAX`)."""
-    if (
-        args.no_shapley
-        or len(scenario.producers) > RUN_SHAPLEY_MAX
-        or not {"separate", "pooled"} <= set(comparison.results)
-    ):
-        return None
+) -> list[FairSplit]:
+    """The Shapley splits of ``logistics run`` (see :data:`RUN_SHAPLEY_MAX`): of
+    the pooled cost when separate and pooled ran, of the hub cost when hub ran."""
+    if args.no_shapley or len(scenario.producers) > RUN_SHAPLEY_MAX:
+        return []
     from .split import fair_split
 
-    with console.status("Shapley split: coalition plans", spinner="dots") as status:
+    ran = set(comparison.results)
+    wanted = [
+        name
+        for name, needs in (("pooled", {"separate", "pooled"}), ("hub", {"hub"}))
+        if needs <= ran
+    ]
+    splits = []
+    for name in wanted:
+        label = f"Shapley split of the {name} cost"
+        with console.status(f"{label}: coalition plans", spinner="dots") as status:
 
-        def progress(done: int, total: int) -> None:
-            status.update(f"Shapley split: {done}/{total} coalition plans")
+            def progress(done: int, total: int, label: str = label) -> None:
+                status.update(f"{label}: {done}/{total} coalition plans")
 
-        return fair_split(
-            scenario,
-            method="shapley",
-            travel=travel,
-            comparison=comparison,
-            progress=progress,
-            use_cache=not args.no_cache,
-        )
+            splits.append(
+                fair_split(
+                    scenario,
+                    method="shapley",
+                    strategy=name,
+                    travel=travel,
+                    comparison=comparison,
+                    progress=progress,
+                    use_cache=not args.no_cache,
+                )
+            )
+    return splits
 
 
 def _with_solver_overrides(scenario: Scenario, args: argparse.Namespace) -> Scenario:

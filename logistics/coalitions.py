@@ -15,8 +15,12 @@ to them). :func:`coalition_values` computes them:
   cheapest such union whose vehicles do not clash), which the search starts from; the
   cheaper of the search's plan and that union is kept. Hence c(S) <= c(S - {i}) +
   c({i}) for every i whose plans were known, despite heuristic noise: the game is
-  subadditive with respect to single producers by construction. Monotonicity is not
-  enforced; :func:`monotonicity_violations` reports it.
+  subadditive with respect to single producers by construction. For a complete game,
+  :func:`solve_game` then repairs the values with derived plans
+  (:mod:`logistics.game_repair`): a larger coalition's plan without one producer's
+  orders where c is not monotone, the union of two parts' plans where it is not
+  subadditive for any split, each checked; :func:`monotonicity_violations` counts
+  what is left.
 - **Small, size-scaled, reproducible budget.** Each solve stops after a number of
   improving solutions that grows with the coalition's size
   (:class:`CoalitionBudget`); the time limit is only a safety cap. A solution limit,
@@ -30,6 +34,47 @@ to them). :func:`coalition_values` computes them:
 Solves run on any :class:`concurrent.futures.Executor` (a local process pool, a Dask
 client's executor), in chunks of coalitions so that the context is sent once per
 chunk.
+
+Other strategies (``strategy="hub"``)
+-------------------------------------
+The strategy is a parameter (default ``"pooled"``, whose values are as described
+above and unchanged). For a strategy that is not one routing problem (``hub``: two
+legs linked in time), c(S) is the accounted cost and CO2e of the plan the
+strategy's own :meth:`~logistics.strategies.Strategy.solve` makes for S, with the
+fleet the strategy defines for S (hub: the members' own vans for the first leg
+when ``first_leg: own``, else the hub's collection vans, and the hub's delivery
+vans), its own costs included (hub handling per kg, in
+:func:`~logistics.accounting.account`) and S's unserved orders at the carrier
+tariff, as for pooled:
+
+- **The hub rule.** Every coalition uses the hub and all its vans, as the whole
+  collective does: the hub is the collective's shared platform, S does not build
+  a smaller one. The hub's costs are per kg handled (no fixed hub cost in the
+  scenario), so a coalition pays for the kg it sends through; a fixed cost, if one
+  is added, would enter c(S) through the accounting and be shared by the split.
+- **Budget.** The strategy runs on a copy of the context whose solver settings are
+  the coalition's budget: every search of every leg stops at
+  :meth:`CoalitionBudget.solution_limit` improving solutions (reproducible), capped
+  at :meth:`CoalitionBudget.time_limit_s` (first-leg and second-leg searches alike;
+  the hub's optimistic-bound search gets half), one search per solve (no race),
+  OR-Tools unless the scenario asks for PyVRP. The legs' plans are cached in the
+  plan store by :func:`~logistics.strategies.solve_problems`, so a rerun
+  searches nothing.
+- **Candidates and a start, no unions.** Given plans (e.g. the hub strategy's own run
+  for everyone) are checked and kept when cheaper; the given plan of a larger coalition
+  (that run, with the scenario's full budget) is handed to the strategy's ``solve`` as
+  ``start``: the hub strategy starts each leg's search from its routes restricted to S's
+  orders when they are feasible for S (see :mod:`logistics.strategies.hub`). Without it,
+  the hub's searches at the coalition budget start from greedy trips, and c(N) searched
+  that way was 550.23 EUR against 352.40 EUR for the run's plan on melun-p05-o30-hub:
+  the smaller coalitions' values would carry much more search noise than c(N). Unions of
+  the plans of S - {i} and {i} are not tried: both would use the hub's delivery vans and
+  the hub's capacity, so a union is not a plan. The game is therefore not subadditive by
+  construction; :func:`monotonicity_violations` and the split's core check report what
+  the search noise does.
+- **Checked.** Every kept plan passes :func:`~logistics.checker.assert_feasible`
+  against S's fleet, which follows each order farm -> hub -> customer
+  (:func:`~logistics.checker.check_hub_chain`).
 """
 
 from __future__ import annotations
@@ -39,7 +84,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -47,13 +92,16 @@ from .accounting import account
 from .checker import assert_feasible
 from .exceptions import SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
-from .plan_store import plan_key
+from .plan import Plan
+from .plan_store import PlanStore, plan_key
 from .solution import Solution, merge_solutions, to_solution
 from .solvers import SolveParams, solve
 from .strategies import get_strategy, plan_from_solution
 
 if TYPE_CHECKING:
     from .context import PlanningContext
+    from .game_repair import GameRepair
+    from .problem import RoutingProblem
 
 __all__ = [
     "CoalitionBudget",
@@ -61,6 +109,7 @@ __all__ = [
     "CoalitionValue",
     "coalition_values",
     "monotonicity_violations",
+    "price_solution",
     "solve_game",
 ]
 
@@ -71,7 +120,7 @@ Progress = Callable[[int, int], None]
 """Called with (coalitions done, coalitions to do) as solves come back."""
 
 STRATEGY = "pooled"
-"""The strategy whose fleet and plan define c(S)."""
+"""The default strategy whose fleet and plan define c(S)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +191,11 @@ class CoalitionValue:
     outsourced_cost_eur, outsourced_co2e_kg
         What those orders cost through the carrier.
     kept
-        ``"search"`` when the search's plan was kept, else ``"union without
-        <producer>"`` (the plans of S minus that producer and of it alone).
+        ``"search"`` when the search's plan was kept, ``"union without
+        <producer>"`` (the plans of S minus that producer and of it alone), or
+        after :func:`~logistics.game_repair.repair_values` ``"derived from S +
+        <producer>"`` (the plan of S plus that producer, its orders taken out) or
+        ``"union of <A> and <B>"`` (the plans of two parts of S).
     time_bound
         True when the search stopped at its time cap rather than its solution limit.
     wall_time_s
@@ -189,12 +241,15 @@ class CoalitionGame:
         Coalition plans searched in this run (plans read from the store excluded).
     wall_time_s
         Time taken to compute the values.
+    repair
+        What the repair of the values changed (None when not repaired).
     """
 
     producers: tuple[str, ...]
     values: Mapping[Coalition, CoalitionValue]
     solves: int = 0
     wall_time_s: float = 0.0
+    repair: GameRepair | None = None
 
     @property
     def complete(self) -> bool:
@@ -225,6 +280,7 @@ def coalition_values(
     progress: Progress | None = None,
     chunk_size: int | None = None,
     candidates: Mapping[Coalition, Sequence[tuple[str, Solution]]] | None = None,
+    strategy: str = STRATEGY,
 ) -> dict[Coalition, CoalitionValue]:
     """Compute c(S) for ``coalitions`` not already ``known``, by increasing size.
 
@@ -248,6 +304,9 @@ def coalition_values(
         Plans known for some coalitions (label, solution), e.g. the pooled
         strategy's plan of everyone with its full budget and each producer's
         separate plan: each is checked, priced and kept when cheapest.
+    strategy
+        The registered strategy defining S's fleet and plan (``"pooled"``;
+        ``"hub"``: see the module docstring).
 
     Returns
     -------
@@ -262,6 +321,7 @@ def coalition_values(
         When the checker rejects a plan (a bug, never a user error).
     """
     budget = budget or CoalitionBudget()
+    get_strategy(strategy)  # an unknown name fails here
     values: dict[Coalition, CoalitionValue] = dict(known or {})
     wanted = {frozenset(c) for c in coalitions} - set(values) - {frozenset()}
     context.orders_of([p for c in wanted for p in c])  # unknown ids fail here
@@ -269,8 +329,18 @@ def coalition_values(
     for size in sorted({len(c) for c in wanted}):
         level = sorted((c for c in wanted if len(c) == size), key=_order(context))
         given = candidates or {}
-        specs = [(c, _starts(values, c, given.get(c, ()))) for c in level]
-        for chunk_values in _run_level(context, budget, specs, executor, chunk_size):
+        specs = [
+            (
+                c,
+                _starts(values, c, given.get(c, ()))
+                if strategy == STRATEGY
+                else _given_and_larger(given, c),
+            )
+            for c in level
+        ]
+        for chunk_values in _run_level(
+            context, budget, specs, executor, chunk_size, strategy
+        ):
             for v in chunk_values:
                 values[v.members] = v
             done += len(chunk_values)
@@ -285,10 +355,16 @@ def solve_game(
     budget: CoalitionBudget | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    strategy: str = STRATEGY,
+    repair: bool = True,
 ) -> CoalitionGame:
     """Compute c(S) for every non-empty coalition of the scenario's producers.
 
     2^n - 1 solves for n producers (4,095 for 12): see :class:`CoalitionBudget`.
+    ``strategy`` defines c(S) (see :func:`coalition_values`).
+    With ``repair``, the values are then made monotone and subadditive where
+    derived, checked plans allow it (:func:`~logistics.game_repair.repair_values`,
+    no further solve).
     """
     producers = context.producer_ids
     t0 = time.perf_counter()
@@ -297,20 +373,35 @@ def solve_game(
         for mask in range(1, 2 ** len(producers))
     ]
     values = coalition_values(
-        context, coalitions, budget=budget, executor=executor, progress=progress
+        context,
+        coalitions,
+        budget=budget,
+        executor=executor,
+        progress=progress,
+        strategy=strategy,
     )
-    return game_of(producers, values, time.perf_counter() - t0)
+    fixed = None
+    # The repair derives plans on the pooled problem of each coalition; a hub
+    # coalition's plan has two legs sharing the hub's vans, so it is not repaired
+    # (its violations are reported, see split.py).
+    if repair and strategy == STRATEGY:
+        from .game_repair import repair_values
+
+        values, fixed = repair_values(context, values)
+    return game_of(producers, values, time.perf_counter() - t0, repair=fixed)
 
 
 def game_of(
     producers: Sequence[str],
     values: Mapping[Coalition, CoalitionValue],
     wall_time_s: float = 0.0,
+    *,
+    repair: GameRepair | None = None,
 ) -> CoalitionGame:
     """Wrap values into a :class:`CoalitionGame`, counting the solves run."""
     solves = sum(v.wall_time_s > 0 for v in values.values())
     return CoalitionGame(
-        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s
+        tuple(producers), MappingProxyType(dict(values)), solves, wall_time_s, repair
     )
 
 
@@ -351,6 +442,19 @@ def _starts(
     return (*given, *([] if union is None else [union]))
 
 
+def _given_and_larger(
+    given: Mapping[Coalition, Sequence[tuple[str, Solution]]], members: Coalition
+) -> tuple[tuple[str, Solution], ...]:
+    """Candidates of S, then the given plans of larger coalitions (starts)."""
+    larger = [
+        item
+        for c in sorted(given, key=lambda c: (-len(c), sorted(c)))
+        if members < c
+        for item in given[c]
+    ]
+    return (*given.get(members, ()), *larger)
+
+
 def _union_start(
     values: Mapping[Coalition, CoalitionValue], members: Coalition
 ) -> tuple[str, Solution] | None:
@@ -382,17 +486,20 @@ def _run_level(
     specs: list[Spec],
     executor: Executor | None,
     chunk_size: int | None,
+    strategy: str = STRATEGY,
 ) -> Iterable[list[CoalitionValue]]:
     """Yield the values of one level's coalitions, chunk by chunk as they finish."""
     if not specs:
         return
     if executor is None:
         for spec in specs:
-            yield _solve_chunk((context, budget, [spec]))
+            yield _solve_chunk((context, budget, [spec], strategy))
         return
     size = chunk_size or max(1, math.ceil(len(specs) / (4 * _workers(executor))))
     chunks = [specs[k : k + size] for k in range(0, len(specs), size)]
-    futures = [executor.submit(_solve_chunk, (context, budget, c)) for c in chunks]
+    futures = [
+        executor.submit(_solve_chunk, (context, budget, c, strategy)) for c in chunks
+    ]
     for future in as_completed(futures):
         yield future.result()
 
@@ -412,12 +519,17 @@ def _workers(executor: Executor) -> int:
 
 
 def _solve_chunk(
-    job: tuple[PlanningContext, CoalitionBudget, list[Spec]],
+    job: tuple[PlanningContext, CoalitionBudget, list[Spec], str],
 ) -> list[CoalitionValue]:
     """Solve, check and price a chunk of coalitions (a module-level function, so
     that executors can pickle it)."""
-    context, budget, specs = job
+    context, budget, specs, strategy = job
     tariff = outsourcing_tariff()
+    if strategy != STRATEGY:
+        return [
+            _solve_by_strategy(context, budget, tariff, members, starts, strategy)
+            for members, starts in specs
+        ]
     return [
         _solve_one(context, budget, tariff, members, starts)
         for members, starts in specs
@@ -441,7 +553,7 @@ def _solve_one(
     # Only candidates expressible in S's problem (their vehicles in S's fleet, e.g.
     # not a separate plan when the pooled fleet leaves the producers' vans out).
     usable = [
-        (plan, _priced(context, tariff, members, sol, label))
+        (plan, price_solution(context, tariff, members, sol, label))
         for label, sol in starts
         if (plan := plan_from_solution(problem, sol)) is not None
     ]
@@ -468,19 +580,21 @@ def _solve_one(
         try:
             plan = solve(problem, params, backend=backend)
         except SolverError:
-            if not priced:
-                raise
-            # No plan within the time cap (a loaded machine): keep the best
-            # candidate, which the checker sees below, and count it time-bound.
-            logger.warning("%s: no plan within the cap; kept %s", name, priced[0].kept)
+            # No plan within the time cap (a loaded machine, a large coalition):
+            # keep the best candidate, else the coalition outsources every order
+            # (a real option, priced at the carrier tariff below). Either way the
+            # checker sees it and the value counts as time-bound.
             capped = True
+            if not priced:
+                priced = [_outsource_all(context, tariff, members, problem, params)]
+            logger.warning("%s: no plan within the cap; kept %s", name, priced[0].kept)
         wall = time.perf_counter() - t0
         if store is not None and plan is not None:
             store.store(key, plan)
     found = priced[0] if priced else None
     if plan is not None:
         solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
-        searched = _priced(context, tariff, members, solution, "search")
+        searched = price_solution(context, tariff, members, solution, "search")
         if found is None or searched.cost_eur <= found.cost_eur + 1e-9:
             found = searched
     if found is None:  # unreachable: a failed search without candidates raised
@@ -496,7 +610,110 @@ def _solve_one(
     )
 
 
-def _priced(
+def _outsource_all(
+    context: PlanningContext,
+    tariff: OutsourcingTariff,
+    members: Coalition,
+    problem: RoutingProblem,
+    params: SolveParams,
+) -> CoalitionValue:
+    """S's value when its search found no plan: every order to the carrier."""
+    plan = Plan((), tuple(range(len(problem.requests))), "outsourced")
+    solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
+    reason = (
+        f"no plan found within the coalition's time cap of {params.time_limit_s:g} s; "
+        "outsourced to a carrier"
+    )
+    solution = replace(
+        solution,
+        unserved=tuple(replace(u, reason=reason) for u in solution.unserved),
+    )
+    return price_solution(context, tariff, members, solution, "outsourced")
+
+
+@dataclass(frozen=True)
+class _RecordingStore(PlanStore):
+    """A plan store that remembers the wall times of the plans it was given (the
+    searches run, as opposed to plans read back)."""
+
+    searched: list[float] = field(default_factory=list, compare=False)
+
+    def store(self, key: str, plan: Plan) -> None:
+        self.searched.append(plan.wall_time_s)
+        super().store(key, plan)
+
+
+def _budgeted(
+    context: PlanningContext, budget: CoalitionBudget, size: int
+) -> PlanningContext:
+    """The context with the coalition budget as its solver settings (every search
+    of every leg: the solution limit, the time cap, one search, OR-Tools unless
+    PyVRP is asked for) and a store recording the searches."""
+    s = context.scenario.solver
+    limit = budget.time_limit_s(size)
+    solver = s.model_copy(
+        update={
+            "time_limit_s": limit,
+            "separate_time_limit_s": limit,
+            "solution_limit": budget.solution_limit(size),
+            "backend": "pyvrp" if s.backend == "pyvrp" else "ortools",
+        }
+    )
+    scenario = context.scenario.model_copy(update={"solver": solver})
+    root = context.plan_store.root if context.plan_store is not None else None
+    store = _RecordingStore(root) if root is not None else None
+    return replace(context, scenario=scenario, plan_store=store, parallel_searches=1)
+
+
+def _solve_by_strategy(
+    context: PlanningContext,
+    budget: CoalitionBudget,
+    tariff: OutsourcingTariff,
+    members: Coalition,
+    starts: tuple[tuple[str, Solution], ...],
+    name: str,
+) -> CoalitionValue:
+    """c(S) through the strategy's own solve at the coalition budget; the given
+    candidates are checked and kept when cheaper (see the module docstring)."""
+    strategy = get_strategy(name)
+    ordered = [p for p in context.producer_ids if p in members]
+    fleet = strategy.fleet(context, ordered)
+    budgeted = _budgeted(context, budget, len(ordered))
+    producer = {o.id: o.producer for o in context.scenario.orders}
+    own, larger = [], []
+    for label, candidate in starts:
+        covers = {u.producer for u in candidate.unserved} | {
+            producer[o] for r in candidate.routes for o in r.orders
+        }
+        if covers == members:
+            own.append((label, candidate))
+        elif members < covers:
+            larger.append(candidate)
+    t0 = time.perf_counter()
+    solution = strategy.solve(budgeted, ordered, start=larger[0] if larger else None)
+    wall = time.perf_counter() - t0
+    found = price_solution(context, tariff, members, solution, "search")
+    checked = [found]
+    for label, candidate in own:
+        priced = price_solution(context, tariff, members, candidate, label)
+        if priced.cost_eur < found.cost_eur - 1e-9:
+            found = priced
+            checked.append(priced)
+    for value in checked:
+        assert_feasible(
+            context.scenario, context, value.solution, fleet=fleet, producers=ordered
+        )
+    store = budgeted.plan_store
+    searched = store.searched if isinstance(store, _RecordingStore) else None
+    ran = searched is None or bool(searched)
+    # A leg's search that ran at least half its cap (the bound search's cap) may
+    # have been stopped by it rather than by the solution limit.
+    cap = budget.time_limit_s(len(ordered)) / 2
+    capped = (searched is None and wall >= cap) or any(w >= cap for w in searched or ())
+    return replace(found, time_bound=capped, wall_time_s=wall if ran else 0.0)
+
+
+def price_solution(
     context: PlanningContext,
     tariff: OutsourcingTariff,
     members: Coalition,

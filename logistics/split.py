@@ -8,10 +8,22 @@ split's stability, finds the cheapest grouping of the producers, and settles who
 pays whom (:mod:`logistics.settlement`). :func:`allocate` returns the table as a
 pandas DataFrame.
 
+``strategy="hub"`` splits the hub strategy's cost instead (issue #13): c(S) is the
+cost of S's whole chain through the hub (both legs, hub handling; the rule is in
+:mod:`logistics.coalitions`), the hub strategy's own plan is a candidate for c(N)
+and, restricted to each smaller coalition's orders, the start of its searches,
+c({i}) is the producer going through the hub alone, the ISO column is the ISO
+14083 split of the hub plan, and the hub's handling is borne by the collective in
+the settlement (the hub and its vans belong to no producer).
+
 Exact or sampled: every coalition is solved when there are at most
 :data:`MAX_EXACT` producers (2^14 - 1 = 16,383 solves), else the Shapley value is
 sampled, the core is checked on the sampled coalitions and the partition is the
 greedy heuristic; the nucleolus and EPM need every coalition and are refused beyond.
+An exact game's values are repaired before the split
+(:func:`~logistics.game_repair.repair_values`: monotone and subadditive where derived,
+checked plans allow); a sampled game's are not (the sampled Shapley value reads them
+as they come).
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ from .coalitions import (
     monotonicity_violations,
 )
 from .exceptions import AllocationError
+from .game_repair import repair_values
 from .settlement import Transfer, settle
 
 if TYPE_CHECKING:
@@ -49,9 +62,11 @@ __all__ = [
     "COLLECTIVE",
     "MAX_EXACT",
     "METHODS",
+    "SPLIT_STRATEGIES",
     "FairSplit",
     "ProducerShare",
     "allocate",
+    "check_split_strategy",
     "fair_split",
     "split_table",
 ]
@@ -73,6 +88,10 @@ METHODS: tuple[str, ...] = (
     "proportional-standalone",
 )
 """Cost-split methods by name (``--method``)."""
+
+SPLIT_STRATEGIES: tuple[str, ...] = ("pooled", "hub")
+"""Strategies whose cost can be split (``--strategy``); ``separate`` has nothing
+to split (each producer pays its own routes)."""
 
 MAX_EXACT = 14
 """Most producers for which every coalition is solved (exact Shapley, nucleolus,
@@ -148,6 +167,8 @@ class FairSplit:
     ----------
     method
         The method (:data:`METHODS`).
+    strategy
+        The strategy whose cost is split (:data:`SPLIT_STRATEGIES`).
     exact
         True when every coalition was solved.
     grand_cost_eur, grand_co2e_kg
@@ -181,6 +202,7 @@ class FairSplit:
     """
 
     method: str
+    strategy: str
     exact: bool
     grand_cost_eur: float
     grand_co2e_kg: float
@@ -209,6 +231,7 @@ def fair_split(
     scenario: Scenario,
     *,
     method: str = "shapley",
+    strategy: str = "pooled",
     travel: TravelData | None = None,
     comparison: Comparison | None = None,
     osm_dirs: Sequence[str | Path] = (),
@@ -217,6 +240,7 @@ def fair_split(
     replicates: int = 1,
     max_exact: int = MAX_EXACT,
     tolerance_eur: float = 0.5,
+    max_samples: int = 20_000,
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FairSplit:
@@ -228,11 +252,14 @@ def fair_split(
         The validated scenario.
     method
         One of :data:`METHODS`.
+    strategy
+        The strategy whose cost is split, one of :data:`SPLIT_STRATEGIES`
+        (``"hub"`` needs a hub with delivery vans).
     travel
         Precomputed travel data (built when omitted).
     comparison
-        A comparison with the ``separate`` and ``pooled`` strategies already run
-        (run when omitted, plans cached).
+        A comparison with the strategies needed already run (``separate`` and
+        ``pooled``; ``hub`` for the hub split), run when omitted, plans cached.
     osm_dirs
         Further folders to look for the OSM file in.
     executor
@@ -246,7 +273,11 @@ def fair_split(
     max_exact
         Most producers for an exact game (every coalition solved).
     tolerance_eur
-        Standard error at which sampled Shapley stops.
+        Standard error at which sampled Shapley stops (the stopping rule; the
+        CO2e estimate stops at a tenth of it, in kg).
+    max_samples
+        Most marginal costs sampled (each needs c(S) and c(S + i)) when the
+        standard errors stay above ``tolerance_eur``.
     progress
         Called with (coalitions done, coalitions to do).
     use_cache
@@ -255,7 +286,8 @@ def fair_split(
     Raises
     ------
     AllocationError
-        For an unknown method, or the nucleolus / EPM on more than ``max_exact``
+        For an unknown method or strategy, the hub split of a scenario without a
+        hub, or the nucleolus / EPM on more than ``max_exact``
         producers.
     """
     t0 = time.perf_counter()
@@ -265,6 +297,13 @@ def fair_split(
     if replicates < 1:
         msg = f"replicates must be >= 1; got {replicates!r}"
         raise AllocationError(msg)
+    if max_exact < 1 or max_samples < 1 or not tolerance_eur >= 0:
+        msg = (
+            "max_exact and max_samples must be >= 1 and tolerance_eur >= 0; got "
+            f"{max_exact!r}, {max_samples!r} and {tolerance_eur!r}"
+        )
+        raise AllocationError(msg)
+    check_split_strategy(scenario, strategy)
     exact = len(scenario.producers) <= max_exact
     if not exact and method in ("nucleolus", "epm"):
         msg = (
@@ -274,7 +313,7 @@ def fair_split(
         )
         raise AllocationError(msg)
     context, comparison = _prepare(
-        scenario, travel, comparison, osm_dirs, executor, use_cache
+        scenario, travel, comparison, osm_dirs, executor, use_cache, strategy
     )
     from .executors import local_executor
 
@@ -296,8 +335,9 @@ def fair_split(
                     exact,
                     pool,
                     longer,
-                    tolerance_eur,
+                    (tolerance_eur, max_samples),
                     progress if r == 0 else None,
+                    strategy,
                 )
             )
     finally:
@@ -318,12 +358,13 @@ def fair_split(
 
 
 def allocate(scenario: Scenario | str | Path, **options: Any) -> pd.DataFrame:
-    """Split the pooled cost among the producers and return the table.
+    """Split the pooled (or hub) cost among the producers and return the table.
 
     ``scenario`` is a :class:`~logistics.scenario.Scenario` or a path to a scenario
-    file; ``options`` are those of :func:`fair_split` (``method="shapley"`` ...).
-    The columns are those of :func:`split_table`; ``df.attrs`` holds the method,
-    c(N) and whether the game was exact.
+    file; ``options`` are those of :func:`fair_split` (``method="shapley"``,
+    ``strategy="hub"`` ...). The columns are those of :func:`split_table`;
+    ``df.attrs`` holds the method, the strategy, c(N) and whether the game was
+    exact.
     """
     from .scenario import Scenario as _Scenario
     from .scenario import load_scenario
@@ -337,7 +378,7 @@ def split_table(split: FairSplit) -> pd.DataFrame:
     """One row per producer: ``producer``, ``orders``, ``kg``, ``tonne_km``,
     ``standalone_cost_eur``, ``cost_eur``, ``saving_eur``, ``saving_pct``,
     ``standalone_co2e_kg``, ``co2e_kg``, ``co2e_saving_kg``, ``co2e_saving_pct``,
-    ``iso_cost_eur``, ``iso_co2e_kg`` (ISO 14083 split of the pooled plan),
+    ``iso_cost_eur``, ``iso_co2e_kg`` (ISO 14083 split of the strategy's plan),
     ``std_error_eur``, ``spread_eur``, ``pays_more_than_alone``, ``bears_eur``,
     ``balance_eur`` (euros, kg, tonne-km, %)."""
     import pandas as pd
@@ -345,6 +386,7 @@ def split_table(split: FairSplit) -> pd.DataFrame:
     df = pd.DataFrame([share_row(s) for s in split.shares])
     df.attrs.update(
         method=split.method,
+        strategy=split.strategy,
         exact=split.exact,
         grand_cost_eur=split.grand_cost_eur,
         grand_co2e_kg=split.grand_co2e_kg,
@@ -384,6 +426,25 @@ def _pct(part: float, whole: float) -> float:
     return 100 * part / whole if whole else math.nan
 
 
+def check_split_strategy(scenario: Scenario, strategy: str) -> None:
+    """Refuse a strategy that cannot be split, or the hub split without a hub."""
+    if strategy not in SPLIT_STRATEGIES:
+        msg = f"strategy must be one of {', '.join(SPLIT_STRATEGIES)}; got {strategy!r}"
+        raise AllocationError(msg)
+    if strategy == "hub" and scenario.platform_hub is None:
+        msg = (
+            f"strategy hub: scenario {scenario.name!r} has no hub with delivery "
+            "vans (a 'hubs' entry with 'vehicles'), so there is no hub cost to "
+            "split; add one (scenarios/README.md, hubs) or split the pooled cost"
+        )
+        raise AllocationError(msg)
+
+
+def _needed(strategy: str) -> set[str]:
+    """Strategies whose plans the split of ``strategy`` uses."""
+    return {"separate", "pooled"} if strategy == "pooled" else {strategy}
+
+
 def _prepare(
     scenario: Scenario,
     travel: TravelData | None,
@@ -391,8 +452,10 @@ def _prepare(
     osm_dirs: Sequence[str | Path],
     executor: Executor | None,
     use_cache: bool,
+    strategy: str = "pooled",
 ) -> tuple[PlanningContext, Comparison]:
-    """Travel data, the separate and pooled plans, and the planning context."""
+    """Travel data, the plans the split uses (separate and pooled, or the hub's),
+    and the planning context."""
     from .comparison import compare
     from .context import build_context
     from .plan_store import PlanStore
@@ -405,11 +468,11 @@ def _prepare(
             osm_dirs=osm_dirs,
             use_cache=use_cache,
         )
-    if comparison is None or not {"separate", "pooled"} <= set(comparison.results):
+    if comparison is None or not _needed(strategy) <= set(comparison.results):
         comparison = compare(
             scenario,
             travel=travel,
-            strategies=("separate", "pooled"),
+            strategies=tuple(sorted(_needed(strategy), key=_STRATEGY_ORDER.index)),
             executor=executor,
             use_cache=use_cache,
         )
@@ -430,13 +493,19 @@ def _with_seed(context: PlanningContext, seed: int) -> PlanningContext:
     return replace(context, scenario=scenario)
 
 
+_STRATEGY_ORDER = ("separate", "pooled", "hub")
+
+
 def _candidates(
-    context: PlanningContext, comparison: Comparison
+    context: PlanningContext, comparison: Comparison, strategy: str = "pooled"
 ) -> dict[frozenset[str], list[tuple[str, Any]]]:
-    """The pooled plan of everyone and each producer's part of the separate plan."""
+    """The pooled plan of everyone and each producer's part of the separate plan
+    (hub: the hub strategy's plan of everyone)."""
     from .solution import Solution
 
     everyone = frozenset(context.producer_ids)
+    if strategy != "pooled":
+        return {everyone: [(f"{strategy} plan", comparison[strategy].solution)]}
     found: dict[frozenset[str], list[tuple[str, Any]]] = {
         everyone: [("pooled plan", comparison["pooled"].solution)]
     }
@@ -463,12 +532,15 @@ def _one_split(
     exact: bool,
     executor: Executor | None,
     budget: CoalitionBudget | None,
-    tolerance_eur: float,
+    stopping: tuple[float, int],
     progress: Progress | None,
+    strategy: str = "pooled",
 ) -> FairSplit:
-    """The split with one seed."""
+    """The split with one seed; ``stopping`` is sampled Shapley's (tolerance in
+    EUR, most samples)."""
+    tolerance_eur, max_samples = stopping
     players = context.producer_ids
-    candidates = _candidates(context, comparison)
+    candidates = _candidates(context, comparison, strategy)
     values: dict[frozenset[str], CoalitionValue] = {}
 
     def oracle(coalitions: Collection[frozenset[str]]) -> dict[frozenset[str], float]:
@@ -480,12 +552,19 @@ def _one_split(
             executor=executor,
             progress=progress,
             candidates=candidates,
+            strategy=strategy,
         )
         values.update(new)
         return {c: values[c].cost_eur for c in coalitions if c}
 
     t0 = time.perf_counter()
     notes: list[str] = []
+    if strategy == "hub":
+        notes.append(
+            "hub split: every coalition sends its goods through the hub and uses "
+            "its delivery vans; alone means a producer going through the hub on "
+            "its own; the hub's handling is borne by the collective"
+        )
     singles = [frozenset({p}) for p in players]
     everyone = frozenset(players)
     if exact:
@@ -494,7 +573,14 @@ def _one_split(
             for mask in range(1, 2 ** len(players))
         ]
         oracle(every)
+        if strategy == "pooled":
+            repaired, repair = repair_values(context, values)
+            values.update(repaired)
+        else:
+            # Derived plans are pooled plans; a hub game is reported as solved.
+            repair = None
     else:
+        repair = None
         oracle([*singles, everyone])
     std_error = dict.fromkeys(players, 0.0)
     cost_game = {c: v.cost_eur for c, v in values.items()}
@@ -512,19 +598,28 @@ def _one_split(
             return {c: values[c].co2e_kg for c in coalitions if c}
 
         sampled = alloc.shapley_sampled(
-            players, oracle, seed=seed, tolerance=tolerance_eur
+            players,
+            oracle,
+            seed=seed,
+            tolerance=tolerance_eur,
+            max_samples=max_samples,
         )
         sampled_co2e = alloc.shapley_sampled(
-            players, co2e_oracle, seed=seed, tolerance=tolerance_eur / 10
+            players,
+            co2e_oracle,
+            seed=seed,
+            tolerance=tolerance_eur / 10,
+            max_samples=max_samples,
         )
         raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
         notes.append(
-            f"Shapley sampled (stratified, seed {seed}): {sampled.samples} marginal "
-            f"costs, largest standard error {max(std_error.values()):.2f} EUR"
-            + ("" if sampled.converged else " (sample budget reached first)")
+            f"Shapley sampled (stratified, seed {seed}), stopping rule: every "
+            f"standard error at most {tolerance_eur:.2f} EUR, or {max_samples:,} "
+            f"marginal costs: {_outcome(sampled, 'EUR')}; CO2e (at most "
+            f"{tolerance_eur / 10:.3f} kg): {_outcome(sampled_co2e, 'kg')}"
             + f"; the raw estimates add up to {raw_sum:.2f} EUR for c(N) = "
             f"{values[everyone].cost_eur:.2f} EUR (a gap far beyond the standard "
             "errors means too few samples per stratum), shifted equally to add up"
@@ -532,7 +627,7 @@ def _one_split(
     partition = None
     if not exact:  # the stated heuristic, solving the unions it tries
         partition = alloc.greedy_partition(players, oracle)
-    game = game_of(players, values, time.perf_counter() - t0)
+    game = game_of(players, values, time.perf_counter() - t0, repair=repair)
     return _assemble(
         context,
         comparison,
@@ -542,6 +637,17 @@ def _one_split(
         (shares, co2e_shares, std_error),
         partition,
         notes,
+        strategy,
+    )
+
+
+def _outcome(sampled: alloc.SampledShapley, unit: str) -> str:
+    """``"converged after 1,234 marginal costs, largest standard error 0.41 EUR"``
+    (or that the sample budget stopped it)."""
+    how = "converged" if sampled.converged else "sample budget reached first"
+    return (
+        f"{how} after {sampled.samples:,} marginal costs, largest standard error "
+        f"{max(sampled.std_error.values()):.3g} {unit}"
     )
 
 
@@ -611,13 +717,16 @@ def _shares(
 def _borne(
     context: PlanningContext, grand: CoalitionValue
 ) -> tuple[dict[str, float], float]:
-    """Route and carrier costs each producer paid on the day, and the collective's."""
+    """Route and carrier costs each producer paid on the day, and the collective's
+    (its vehicles' routes and, with a hub, the hub's handling)."""
     from .accounting import account
     from .factors import outsourcing_tariff
 
     borne = dict.fromkeys(context.producer_ids, 0.0)
     collective = 0.0
     acc = account(context.scenario, grand.solution, context)
+    if acc.hub is not None:
+        collective += acc.hub.handling_cost_eur
     owners = {r.vehicle: r.owner for r in grand.solution.routes}
     for r in acc.routes:
         owner = owners.get(r.vehicle, "")
@@ -632,11 +741,13 @@ def _borne(
     return borne, collective
 
 
-def _iso(comparison: Comparison) -> dict[str, tuple[float, float]]:
-    """ISO 14083 split (cost, CO2e) of the pooled strategy's plan by producer."""
+def _iso(
+    comparison: Comparison, strategy: str = "pooled"
+) -> dict[str, tuple[float, float]]:
+    """ISO 14083 split (cost, CO2e) of the strategy's plan by producer."""
     return {
         p.producer: (p.cost_eur, p.co2e_kg)
-        for p in comparison["pooled"].account.producers
+        for p in comparison[strategy].account.producers
     }
 
 
@@ -649,6 +760,7 @@ def _assemble(
     split: tuple[Mapping[str, float], Mapping[str, float], Mapping[str, float]],
     partition: tuple[tuple[frozenset[str], ...], float] | None,
     notes: list[str],
+    strategy: str = "pooled",
 ) -> FairSplit:
     """Stability, partition, settlement and the table rows."""
     shares, co2e_shares, std_error = split
@@ -658,7 +770,7 @@ def _assemble(
     cost = game.cost()
     grand = values[everyone]
     kg, tkm = _weights(context)
-    iso = _iso(comparison)
+    iso = _iso(comparison, strategy)
     borne, collective = _borne(context, grand)
     counts = {p: len(context.orders_of([p])) for p in players}
     rows = tuple(
@@ -699,8 +811,23 @@ def _assemble(
         f"{game.solves} coalition plans searched, {len(values)} coalitions valued"
         + (f"; {game.time_bound} stopped at their time cap" if game.time_bound else "")
     ]
+    fixed = game.repair
+    if fixed is not None and (fixed.derived or fixed.unions or fixed.not_derivable):
+        budget_notes.append(
+            f"{fixed.derived + fixed.unions} coalition values replaced by cheaper "
+            f"derived plans, each checked: {fixed.derived} from a larger "
+            f"coalition's plan without one producer's orders (monotonicity), "
+            f"{fixed.unions} from the union of two parts' plans (subadditivity)"
+            + (
+                f"; {fixed.not_derivable} pair(s) S, S+i with c(S) > c(S+i) left "
+                "(no checked plan of S derives from S+i's)"
+                if fixed.not_derivable
+                else ""
+            )
+        )
     return FairSplit(
         method=method,
+        strategy=strategy,
         exact=exact,
         grand_cost_eur=grand.cost_eur,
         grand_co2e_kg=grand.co2e_kg,

@@ -9,17 +9,27 @@ import pytest
 from logistics import build_context, build_travel, load_scenario
 from logistics.allocation import shapley_exact
 from logistics.checker import assert_feasible
-from logistics.coalitions import CoalitionBudget, coalition_values, solve_game
+from logistics.coalitions import (
+    CoalitionBudget,
+    coalition_values,
+    monotonicity_violations,
+    price_solution,
+    solve_game,
+)
 from logistics.constants import COST_SCALE
 from logistics.executors import dask_executor, local_executor
 from logistics.factors import outsourcing_tariff
+from logistics.game_repair import repair_values
+from logistics.solution import Solution, Unserved
 from logistics.strategies import get_strategy
 
 from .conftest import ROOT
 
 TINY_BUDGET = CoalitionBudget(
-    solutions_base=3, solutions_per_producer=0.5, time_base_s=1.0
+    solutions_base=3, solutions_per_producer=0.5, time_base_s=20.0
 )
+"""Searches stop on their solution count; the time cap is a generous safety net, so
+that a loaded machine never reaches it (the results must not depend on the clock)."""
 
 
 def _all(producers):
@@ -46,21 +56,67 @@ def test_unserved_order_is_priced_at_the_carrier_tariff(three_farms_context):
     assert values[frozenset({"p0", "p2"})].outsourced == ()
 
 
-def test_melun_coalitions_are_subadditive_and_checked():
-    """Over all 31 coalitions of Melun's 5 farms, c(S) <= c(S - i) + c(i) for every
-    i, despite the tiny search budget, and every kept plan passes the checker."""
+def test_a_coalition_without_a_plan_in_its_cap_outsources_its_orders(
+    three_farms_context,
+):
+    """When a coalition's search stops at its time cap before any plan (a loaded
+    machine, a large coalition: it happened to a 40-farm game's single farm), the
+    coalition outsources every order at the carrier tariff, says why, and the plan
+    passes the checker. (A search on this small instance always finds a plan, so the
+    fallback is built directly.)"""
+    from logistics.coalitions import _outsource_all
+    from logistics.solvers import SolveParams
+
+    context = three_farms_context
+    members = frozenset({"p0", "p1"})
+    fleet = get_strategy("pooled").fleet(context, ["p0", "p1"])
+    problem = context.problem(["p0", "p1"], fleet)
+    tariff = outsourcing_tariff()
+    params = SolveParams(time_limit_s=6.0)
+    value = _outsource_all(context, tariff, members, problem, params)
+    orders = context.orders_of(["p0", "p1"])
+    assert value.kept == "outsourced"
+    assert value.solution.routes == ()
+    assert sorted(value.outsourced) == sorted(o.id for o in orders)
+    assert value.cost_eur == pytest.approx(sum(tariff.cost_eur(o.kg) for o in orders))
+    assert all("time cap of 6 s" in u.reason for u in value.solution.unserved)
+    assert_feasible(
+        context.scenario, context, value.solution, fleet=fleet, producers=["p0", "p1"]
+    )
+
+
+@pytest.fixture(scope="module")
+def melun_context():  # type: ignore[no-untyped-def]
+    """Planning context of Melun's 5 farms (no plan store: every search runs)."""
     scenario = load_scenario(ROOT / "scenarios" / "melun.yaml")
     travel = build_travel(scenario, scenario_dir=scenario.source_dir)
-    context = build_context(scenario, travel.matrix)
+    return build_context(scenario, travel.matrix)
+
+
+def _subadditivity_violations(cost):
+    """Pairs of disjoint coalitions A, B with c(A + B) > c(A) + c(B) + 1 cent."""
+    return [
+        (a, b)
+        for a, b in itertools.combinations([s for s in cost if s], 2)
+        if not a & b and (a | b) in cost and cost[a | b] > cost[a] + cost[b] + 0.01
+    ]
+
+
+def test_melun_coalitions_are_subadditive_monotone_and_checked(melun_context):
+    """Over all 31 coalitions of Melun's 5 farms, after solve_game's repair, c is
+    subadditive over every pair of disjoint coalitions and monotone, despite the
+    tiny search budget, and every kept plan passes the checker."""
+    context = melun_context
+    scenario = context.scenario
     with local_executor(2) as pool:
         game = solve_game(context, budget=TINY_BUDGET, executor=pool)
     assert game.complete
     assert game.solves == 31
+    assert game.repair is not None
+    assert game.repair.fixed_point
     cost = game.cost()
-    for s in cost:
-        for i in s:
-            if len(s) > 1:
-                assert cost[s] <= cost[s - {i}] + cost[frozenset({i})] + 1e-6
+    assert _subadditivity_violations(cost) == []
+    assert monotonicity_violations(cost) == []
     everyone = frozenset(context.producer_ids)
     assert cost[everyone] < sum(cost[frozenset({p})] for p in everyone)
     pooled = get_strategy("pooled")
@@ -95,3 +151,136 @@ def test_dask_cluster_gives_the_same_allocation_as_the_process_pool(
     assert all(not v.time_bound for v in by_dask.values())
     players = three_farms_context.producer_ids
     assert shapley_exact(players, cost_pool) == shapley_exact(players, cost_dask)
+
+
+def test_repair_derives_a_checked_plan_where_a_weak_search_broke_monotonicity(
+    melun_context,
+):
+    """S = everyone but i is given a deliberately weak plan (no routes: every order
+    left to the carrier), so that c(S) > c(S + i). The downward repair replaces it
+    by the plan of S + i with i's orders taken out, re-scheduled and checked
+    against S's fleet, which costs at most c(S + i)."""
+    context = melun_context
+    players = context.producer_ids
+    everyone = frozenset(players)
+    grand = coalition_values(context, [everyone], budget=TINY_BUDGET)[everyone]
+    # i: a producer whose vehicles carry only its own orders in the grand plan (a
+    # route on i's van with others' orders could not be kept without i's van).
+    owner = {r.vehicle: r.owner for r in grand.solution.routes}
+    mine = {p: {o.id for o in context.orders_of([p])} for p in players}
+    i = next(
+        p
+        for p in players
+        if all(
+            set(r.orders) <= mine[p]
+            for r in grand.solution.routes
+            if owner[r.vehicle] == p
+        )
+    )
+    weak = everyone - {i}
+    nothing = Solution(
+        strategy="pooled",
+        routes=(),
+        unserved=tuple(
+            Unserved(o.id, o.producer, "left to the carrier")
+            for o in context.orders_of(sorted(weak))
+        ),
+        objective=0.0,
+        backend="none",
+        wall_time_s=0.0,
+    )
+    known = {
+        everyone: grand,
+        weak: price_solution(context, outsourcing_tariff(), weak, nothing, "search"),
+    }
+    values = coalition_values(context, _all(players), budget=TINY_BUDGET, known=known)
+    cost = {s: v.cost_eur for s, v in values.items()}
+    assert cost[weak] > cost[everyone]
+    assert (weak, everyone) in [(s, t) for s, t, _ in monotonicity_violations(cost)]
+
+    repaired, report = repair_values(context, values, upward=False)
+    fixed = repaired[weak]
+    assert fixed.kept == f"derived from S + {i}"
+    assert report.derived >= 1
+    assert fixed.cost_eur <= cost[everyone] + 1e-6
+    members = [p for p in players if p in weak]
+    assert_feasible(
+        context.scenario,
+        context,
+        fixed.solution,
+        fleet=get_strategy("pooled").fleet(context, members),
+        producers=members,
+    )
+    served = {o for r in fixed.solution.routes for o in r.orders}
+    assert not served & mine[i]
+    assert served | set(fixed.outsourced) == set().union(*(mine[p] for p in weak))
+
+    assert report.fixed_point
+    assert monotonicity_violations({s: v.cost_eur for s, v in repaired.items()}) == []
+
+    final, report = repair_values(context, values)
+    final_cost = {s: v.cost_eur for s, v in final.items()}
+    assert report.fixed_point
+    assert monotonicity_violations(final_cost) == []
+    assert _subadditivity_violations(final_cost) == []
+    assert all(final_cost[s] <= cost[s] + 1e-9 for s in cost if s)
+
+
+def test_repair_moves_a_route_left_on_the_removed_producers_van(melun_context):
+    """When i's own van carries other members' orders in the plan of S + i, that
+    plan without i's orders is not a plan of S (S has no such van): the repair
+    moves the route to a vehicle of S the plan leaves unused, and keeps it only if
+    the checker accepts it. With moves off, the pair is left and counted."""
+    context = melun_context
+    players = context.producer_ids
+    solved = coalition_values(context, _all(players), budget=TINY_BUDGET)
+    mine = {p: {o.id for o in context.orders_of([p])} for p in players}
+    pooled = get_strategy("pooled")
+
+    def movable(t, i):
+        routes = solved[t].solution.routes
+        used = {r.vehicle for r in routes}
+        carries = any(r.owner == i and not set(r.orders) <= mine[i] for r in routes)
+        free = [v for v in pooled.fleet(context, sorted(t - {i})) if v.id not in used]
+        return carries and bool(free)
+
+    # The first such pair (T, i) in a fixed order: largest T first.
+    t, i = next(
+        (t, i)
+        for t in sorted(solved, key=lambda c: (-len(c), sorted(c)))
+        for i in sorted(t)
+        if len(t) > 1 and movable(t, i)
+    )
+    weak = t - {i}
+    nothing = Solution(
+        strategy="pooled",
+        routes=(),
+        unserved=tuple(
+            Unserved(o.id, o.producer, "left to the carrier")
+            for o in context.orders_of(sorted(weak))
+        ),
+        objective=0.0,
+        backend="none",
+        wall_time_s=0.0,
+    )
+    tariff = outsourcing_tariff()
+    values = {t: solved[t], weak: price_solution(context, tariff, weak, nothing, "x")}
+    assert values[weak].cost_eur > values[t].cost_eur
+
+    kept, report = repair_values(context, values, upward=False, move_routes=False)
+    assert kept[weak].cost_eur == values[weak].cost_eur
+    assert report.not_derivable == 1
+
+    moved, report = repair_values(context, values, upward=False)
+    fixed = moved[weak]
+    assert fixed.kept.startswith(f"derived from S + {i} (")
+    assert report.derived == 1
+    assert report.not_derivable == 0
+    assert fixed.cost_eur < values[weak].cost_eur
+    members = [p for p in players if p in weak]
+    fleet = pooled.fleet(context, members)
+    assert_feasible(
+        context.scenario, context, fixed.solution, fleet=fleet, producers=members
+    )
+    own = {v.id for v in pooled.fleet(context, [i])}
+    assert not {r.vehicle for r in fixed.solution.routes} & own

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 import yaml
@@ -97,6 +98,11 @@ def test_allocation_files_merge_into_an_existing_report(splits, tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["scenario"] == "x"
     assert report["allocation"]["method"] == "epm"
+    # An exact game is repaired to a fixed point: monotone, checked plans only.
+    repaired = report["allocation"]["coalitions"]["repaired"]
+    assert repaired["fixed_point"] is True
+    assert repaired["rounds"] >= 1
+    assert report["allocation"]["monotonicity_violations"] == 0
     text = (tmp_path / "allocation.csv").read_text()
     rows = list(csv.DictReader(text.splitlines()))
     assert [r["producer"] for r in rows] == ["p0", "p1", "p2"]
@@ -118,6 +124,30 @@ def test_cli_allocate_prints_the_table_and_writes_files(tmp_path, capsys):
     assert (tmp_path / "settlement.csv").is_file()
     assert main(["allocate", str(scenario), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler: needs --executor dask" in capsys.readouterr().err
+
+
+def test_cli_allocate_sampled_prints_its_stopping_rule_outcome(tmp_path, capsys):
+    """Above --max-exact the Shapley value is sampled: the output states the
+    stopping rule (tolerance, sample budget) and how it ended (samples used, largest
+    standard error), for cost and CO2e; bad stopping values are refused."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_raw()))
+    args = ["allocate", str(scenario), "--max-exact", "2", "-q"]
+    assert main([*args, "--tolerance", "0", "--max-samples", "40"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # undo the console's wrapping
+    assert "Who pays what: shapley split" in out
+    assert "(sampled)" in out
+    assert "stopping rule: every standard error at most 0.00 EUR, or 40" in out
+    # 3 players: the first round alone (4 per open stratum, 1 per closed one: 18
+    # samples) then rounds of 9 until 40 are reached; the tolerance 0 is not met.
+    assert re.search(
+        r"sample budget reached first after 4\d marginal costs, largest standard "
+        r"error [0-9.e+-]+ EUR",
+        out,
+    )
+    assert "CO2e (at most 0.000 kg): sample budget reached first" in out
+    assert main([*args, "--max-samples", "0"]) == 2
+    assert "max_samples must be >= 1" in " ".join(capsys.readouterr().err.split())
 
 
 def test_collective_van_only_pool_settles_with_the_collective():
@@ -151,6 +181,7 @@ def test_sampled_path_and_replicates_on_a_small_collective(three_farms):
     )
     assert all(s.std_error_eur >= 0 for s in split.shares)
     assert any("sampled" in note for note in split.notes)
+    assert split.game.repair is None  # sampled values are read as they come
     with pytest.raises(AllocationError, match="nucleolus needs every coalition"):
         fair_split(three_farms, method="nucleolus", max_exact=2)
     twice = fair_split(three_farms, method="shapley", budget=BUDGET, replicates=2)

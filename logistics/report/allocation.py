@@ -1,9 +1,20 @@
 """Who pays what, reported: the split table, ``allocation.csv``, ``settlement.csv``
 and the ``allocation`` section of ``report.json``.
 
+Splits of several strategies
+----------------------------
+The pooled split (the default) goes to ``allocation.csv``, ``settlement.csv`` and
+``report.json``'s ``allocation`` section, as before. A split of another strategy
+(``--strategy hub``) goes to ``allocation_hub.csv``, ``settlement_hub.csv``, and
+never to ``allocation``. Every split written is also under ``report.json``'s
+``allocations`` object keyed by strategy (``allocations.pooled``,
+``allocations.hub``), so both can appear in one report; writing one keeps the
+other's.
+
 ``report.json`` ``allocation`` keys
 -----------------------------------
-``method``; ``exact`` (every coalition solved); ``grand_cost_eur`` and
+``strategy`` (whose cost is split: ``pooled`` or ``hub``); ``method``; ``exact``
+(every coalition solved); ``grand_cost_eur`` and
 ``grand_co2e_kg`` (c(N), outsourced orders included); ``producers`` (one object per
 producer with the columns of ``allocation.csv``); ``core_violations`` (list of
 {``coalition``, ``excess_eur``}: coalitions asked to pay more than on their own;
@@ -13,8 +24,11 @@ sampled); ``monotonicity_violations`` (count); ``best_partition`` {``groups``,
 ``costs_collective`` (producers whose membership costs more than they cost alone);
 ``settlement`` (list of {``payer``, ``payee``, ``amount_eur``}) and
 ``collective_bears_eur``; ``coalitions`` {``valued``, ``searched``,
-``time_bound``, ``outsourcing_tariff``}; ``replicate_seeds``; ``notes``;
-``wall_time_s``.
+``time_bound``, ``repaired``, ``outsourcing_tariff``}, where ``repaired`` (null for a
+sampled game, whose values are not repaired) is {``derived``, ``unions``,
+``rounds``, ``fixed_point``, ``not_derivable``, ``rejected``}: values replaced by a
+larger coalition's plan without one producer / by the union of two parts' plans
+(:mod:`logistics.game_repair`); ``replicate_seeds``; ``notes``; ``wall_time_s``.
 """
 
 from __future__ import annotations
@@ -31,7 +45,12 @@ if TYPE_CHECKING:
 
     from ..split import FairSplit
 
-__all__ = ["allocation_dict", "allocation_table", "write_allocation"]
+__all__ = [
+    "allocation_dict",
+    "allocation_file_names",
+    "allocation_table",
+    "write_allocation",
+]
 
 _COLUMNS = [
     "producer",
@@ -78,6 +97,7 @@ def allocation_dict(split: FairSplit) -> dict[str, Any]:
 
     tariff = outsourcing_tariff()
     return {
+        "strategy": split.strategy,
         "method": split.method,
         "exact": split.exact,
         "grand_cost_eur": _num(split.grand_cost_eur),
@@ -105,6 +125,7 @@ def allocation_dict(split: FairSplit) -> dict[str, Any]:
             "valued": len(split.game.values),
             "searched": split.game.solves,
             "time_bound": split.game.time_bound,
+            "repaired": _repaired(split),
             "outsourcing_tariff": {
                 "per_order_eur": tariff.per_order_eur,
                 "per_kg_eur": tariff.per_kg_eur,
@@ -118,13 +139,28 @@ def allocation_dict(split: FairSplit) -> dict[str, Any]:
     }
 
 
+def _repaired(split: FairSplit) -> dict[str, Any] | None:
+    """What the repair of the coalition values changed (None when not run)."""
+    r = split.game.repair
+    if r is None:
+        return None
+    return {
+        "derived": r.derived,
+        "unions": r.unions,
+        "rounds": r.rounds,
+        "fixed_point": r.fixed_point,
+        "not_derivable": r.not_derivable,
+        "rejected": r.rejected,
+    }
+
+
 def allocation_table(split: FairSplit) -> Table:
     """The split by producer as a terminal table (euros, kg CO2e)."""
     from rich.table import Table
 
     sampled = not split.exact and split.method == "shapley"
     table = Table(
-        title=f"Who pays what: {split.method} split of "
+        title=f"Who pays what: {split.method} split of the {split.strategy} cost, "
         f"{split.grand_cost_eur:,.2f} EUR ({'exact' if split.exact else 'sampled'})",
         caption=(
             "Amounts in EUR; ISO: the ISO 14083 split (kg x shortest distance); "
@@ -210,10 +246,20 @@ def stability_lines(split: FairSplit) -> list[str]:
     return lines
 
 
+def allocation_file_names(strategy: str) -> tuple[str, str]:
+    """The split table and settlement file names of a strategy's split
+    (``allocation.csv``, ``settlement.csv`` for pooled; ``allocation_hub.csv``,
+    ``settlement_hub.csv`` for hub)."""
+    if strategy == "pooled":
+        return "allocation.csv", "settlement.csv"
+    return f"allocation_{strategy}.csv", f"settlement_{strategy}.csv"
+
+
 def allocation_files(split: FairSplit, report_json: str | None) -> dict[str, str]:
-    """Render ``allocation.csv``, ``settlement.csv`` and ``report.json`` with its
-    ``allocation`` section added to ``report_json`` (the text of an existing
-    report, or ``None``)."""
+    """Render the split's table and settlement CSVs (:func:`allocation_file_names`)
+    and ``report.json`` with the split added to ``report_json`` (the text of an
+    existing report, or ``None``): under ``allocations.<strategy>``, and as
+    ``allocation`` for the pooled split."""
     report: dict[str, Any] = {}
     if report_json is not None:
         try:
@@ -221,24 +267,33 @@ def allocation_files(split: FairSplit, report_json: str | None) -> dict[str, str
             report = loaded if isinstance(loaded, dict) else {}
         except ValueError:
             report = {}
-    report["allocation"] = allocation_dict(split)
+    section = allocation_dict(split)
+    if split.strategy == "pooled":
+        report["allocation"] = section
+    every = report.get("allocations")
+    report["allocations"] = {
+        **(every if isinstance(every, dict) else {}),
+        split.strategy: section,
+    }
+    table_name, settlement_name = allocation_file_names(split.strategy)
     settlement = [
         {"payer": t.payer, "payee": t.payee, "amount_eur": round(t.amount_eur, 2)}
         for t in split.transfers
     ]
     return {
-        "allocation.csv": _csv_text(_producer_rows(split), _COLUMNS),
-        "settlement.csv": _csv_text(settlement, ["payer", "payee", "amount_eur"]),
+        table_name: _csv_text(_producer_rows(split), _COLUMNS),
+        settlement_name: _csv_text(settlement, ["payer", "payee", "amount_eur"]),
         "report.json": json.dumps(report, indent=2, ensure_ascii=False) + "\n",
     }
 
 
 def write_allocation(split: FairSplit, out_dir: str | Path) -> list[Path]:
-    """Write ``allocation.csv``, ``settlement.csv`` and ``report.json`` in ``out_dir``.
+    """Write ``allocation.csv``, ``settlement.csv`` (``allocation_hub.csv``,
+    ``settlement_hub.csv`` for the hub split) and ``report.json`` in ``out_dir``.
 
     An existing ``report.json`` (from ``logistics run``) keeps its content and gets
-    (or replaces) its ``allocation`` section; the three files are written all or
-    none (:func:`~logistics.report.files.write_files`).
+    (or replaces) the split's sections (see the module docstring); the three files
+    are written all or none (:func:`~logistics.report.files.write_files`).
     """
     out = Path(out_dir)
     existing = out / "report.json"

@@ -64,7 +64,9 @@ leg vs the optimistic bound), ``peak_kg``, ``peak_crates`` and ``orders`` (per o
 hub's handling cost and operations.
 
 Added by the fair split (``logistics allocate``, and ``logistics run`` for small
-collectives): ``allocation``, documented in :mod:`logistics.report.allocation`.
+collectives): ``allocation`` (the pooled split) and ``allocations`` (every split
+written, keyed by strategy: ``pooled``, ``hub``), documented in
+:mod:`logistics.report.allocation`.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ from .driving import producer_driving
 from .sheets import SHEET_COLUMNS, driving_s, route_sheets, sheet_rows, sites
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from ..comparison import Comparison, StrategyResult
     from ..scenario import Scenario
@@ -456,6 +458,7 @@ def report_files(
     figures: Mapping[str, bytes] | None = None,
     draw: bool = True,
     split: FairSplit | None = None,
+    more_splits: Sequence[FairSplit] = (),
 ) -> dict[str, str | bytes]:
     """Return the report files' contents by file name (see :func:`write_report`).
 
@@ -464,10 +467,16 @@ def report_files(
     :func:`~logistics.report.figures.render_figures`, along the roads each leg
     drives) unless given; ``draw=False`` leaves out whatever is not given. A fair
     ``split`` (:func:`logistics.split.fair_split`) adds its table to
-    ``report.html`` and its savings to the producer figure.
+    ``report.html`` and its savings to the producer figure; ``more_splits``
+    (e.g. the hub strategy's split) add their tables to ``report.html``.
     """
     from .html import render_html
 
+    splits = [s for s in (split, *more_splits) if s is not None]
+    split = next((s for s in splits if s.strategy == "pooled"), None)
+    others = [
+        (s.strategy, s.method, _allocation_rows(s)) for s in splits if s is not split
+    ]
     if draw and (map_html is None or figures is None):
         from ..paths import comparison_paths
         from .figures import render_figures
@@ -492,6 +501,7 @@ def report_files(
             figures=figures,
             allocation=None if split is None else _allocation_rows(split),
             allocation_method="" if split is None else split.method,
+            more_allocations=others,
         ),
     }
     if map_html is not None:

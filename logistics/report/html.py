@@ -39,6 +39,8 @@ def render_html(
     figures: Mapping[str, bytes] | None = None,
     allocation: Sequence[Mapping[str, Any]] | None = None,
     allocation_method: str = "shapley",
+    allocation_strategy: str = "pooled",
+    more_allocations: Sequence[tuple[str, str, Sequence[Mapping[str, Any]]]] = (),
 ) -> str:
     """Return the text of ``report.html`` for a comparison.
 
@@ -56,6 +58,11 @@ def render_html(
         The fair split's rows by producer (``allocation.csv``'s columns, see
         :mod:`logistics.report.allocation`) and its method, shown as "Who pays
         what"; ``None`` leaves the section out.
+    allocation_strategy
+        The strategy whose cost ``allocation`` splits (``"pooled"``).
+    more_allocations
+        Splits of other strategies (strategy, method, rows), e.g. the hub's, each
+        shown as its own "Who pays what" table.
 
     Returns
     -------
@@ -75,8 +82,14 @@ def render_html(
     env.filters["hhmm"] = format_time_of_day
     return env.get_template(_TEMPLATE).render(
         **_context(comparison, map_html, figures or {}),
-        allocation=list(allocation or []),
-        allocation_method=allocation_method,
+        allocations=[
+            *(
+                [(allocation_strategy, allocation_method, list(allocation))]
+                if allocation
+                else []
+            ),
+            *((n, m, list(rows)) for n, m, rows in more_allocations if rows),
+        ],
     )
 
 

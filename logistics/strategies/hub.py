@@ -31,6 +31,15 @@ Legs linked in time (the method)
    releases, the cold-chain waits and the hub's capacity are checked again, and
    any order that breaks one is taken out of both legs, until none does.
 
+**Starting from another hub plan.** ``solve(start=...)`` with a hub solution (one
+with :attr:`~logistics.solution.Solution.hub`, e.g. the plan of a larger set of
+producers) starts each leg's search from that plan's routes, restricted to these
+producers' orders, when the restriction passes :func:`~logistics.checker.check_plan`
+on the leg's problem and, for the second leg, costs less than the greedy trips; any
+other ``start`` (e.g. the separate plan :func:`~logistics.comparison.compare` hands
+every strategy) is ignored, so ``logistics run`` plans as before. The coalition
+values of the fair split use it (:mod:`logistics.coalitions`).
+
 The **optimistic bound** solves the second leg for the same orders as if every one
 were ready at the hub when it opens (cold-chain waits ignored too), searched from
 the linked second leg (feasible for it) with half the budget, so it is never above
@@ -53,6 +62,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from ..checker import check_plan
 from ..constants import COST_SCALE
 from ..context import Shipment
 from ..exceptions import ScenarioError
@@ -114,9 +124,13 @@ class HubStrategy:
         start: Solution | None = None,
         executor: Executor | None = None,
     ) -> Solution:
-        """Plan both legs linked in time (see the module docstring)."""
+        """Plan both legs linked in time (see the module docstring); ``start``: a
+        hub plan whose routes, restricted to ``producers``, start the searches."""
         hub = platform(context.scenario)
-        return _Planner(context, hub, tuple(producers), executor).run()
+        planner = _Planner(context, hub, tuple(producers), executor)
+        if start is not None and start.hub is not None:
+            planner.start = start
+        return planner.run()
 
 
 def _first_fleet(
@@ -212,6 +226,7 @@ class _Planner:
         self.farms = {p.id: p for p in self.scenario.producers}
         self.refused: dict[str, str] = {}
         self.removed: dict[str, str] = {}
+        self.start: Solution | None = None
 
     # -- the method --------------------------------------------------------------------
     def run(self) -> Solution:
@@ -347,7 +362,16 @@ class _Planner:
             params = ctx.solve_params(
                 time_limit_s=self.scenario.solver.separate_time_limit_s
             )
-        plans = solve_problems(ctx, problems, params, self.executor)
+        if self.start is None:
+            plans = solve_problems(ctx, problems, params, self.executor)
+            return _Leg(problems, plans)
+        # From the start's first-leg routes, problem by problem where they fit.
+        plans = []
+        for problem in problems:
+            initial = _restricted(problem, self.start, ("pickup", "drop"))
+            if initial is None:
+                initial = params.initial
+            plans += solve_problems(ctx, [problem], replace(params, initial=initial))
         return _Leg(problems, plans)
 
     def _second_leg(
@@ -392,6 +416,12 @@ class _Planner:
         initial = (
             _transfer(start, problem) if start is not None else greedy_trips(problem)
         )
+        if start is None and not bound and self.start is not None:
+            given = _restricted(problem, self.start, ("load", "delivery"))
+            if given is not None and evaluate(problem, given) < evaluate(
+                problem, initial
+            ):
+                initial = given
         # The bound starts from the linked plan: half the budget keeps the run
         # short and it can only end at or below that plan.
         budget = self.scenario.solver.time_limit_s / (2 if bound else 1)
@@ -725,6 +755,42 @@ def _fits(problem: RoutingProblem, k: int, days: list[list[int]]) -> int | None:
     if not sched.feasible or sched.duration > vehicle.max_duration:
         return None
     return problem.route_distance(k, route.visits, route.breaks)
+
+
+def _restricted(
+    problem: RoutingProblem, solution: Solution, kinds: tuple[str, str]
+) -> Plan | None:
+    """The routes of ``solution`` whose stops are of ``kinds`` (loading, unloading:
+    one leg), restricted to ``problem``'s requests and vehicles, as a plan of
+    ``problem``; None when that plan is empty or breaks a rule of ``problem``."""
+    vehicle_index = {v.id: k for k, v in enumerate(problem.vehicles)}
+    request_ids = {r.id for r in problem.requests}
+    load, unload = kinds
+    routes = []
+    for route in solution.routes:
+        if route.vehicle not in vehicle_index:
+            continue
+        if not {st.type for st in route.stops} & {load, unload}:
+            continue  # a route of the other leg
+        visits: list[int] = []
+        breaks: set[int] = set()
+        for stop in route.stops:
+            if stop.type == "base":
+                breaks.add(len(visits))  # back at base between two trips
+            elif stop.type in kinds and stop.order in request_ids:
+                req = problem.requests[problem.request_index(stop.order)]
+                visit = req.pickup if stop.type == load else req.delivery
+                if visit is not None:
+                    visits.append(visit)
+        if visits:
+            inner = tuple(sorted(b for b in breaks if 0 < b < len(visits)))
+            routes.append(RoutePlan(vehicle_index[route.vehicle], tuple(visits), inner))
+    if not routes:
+        return None
+    served = {problem.visits[v].request for r in routes for v in r.visits}
+    unserved = tuple(i for i in range(len(problem.requests)) if i not in served)
+    plan = Plan(tuple(routes), unserved, "start")
+    return plan if not check_plan(problem, plan) else None
 
 
 def _transfer(leg: _Leg, problem: RoutingProblem) -> Plan:

@@ -315,3 +315,32 @@ def test_hub_route_sheets_load_out_of_the_hub_and_unload_at_it(own_plan) -> None
     for order in served:
         assert actions[(order, "hub")] == {"load", "unload"}  # dropped, then loaded
         assert "unload" in actions[(order, "elsewhere")]  # at its customer
+
+
+def test_a_stored_hub_solution_reads_back_and_is_re_checked(own_plan) -> None:
+    """The hub BKS store (benchmarks/run_hub_variants.py) keeps the whole solution:
+    read back, it equals the solution, passes the checker and costs the same; a
+    stored file whose delivery was moved before its goods reached the hub does not
+    pass."""
+    from benchmarks.run_hub_variants import solution_from_json, solution_to_json
+    from logistics.strategies import get_strategy
+
+    context, solution = own_plan
+    scenario = context.scenario
+    text = json.dumps(solution_to_json(solution))
+    back = solution_from_json(json.loads(text))
+    assert back == solution
+    assert back.hub is not None
+    assert back.hub == solution.hub
+    fleet = get_strategy("hub").fleet(context, context.producer_ids)
+    assert check_solution(scenario, context, back, fleet=fleet) == []
+    cost = account(scenario, back, context).cost_eur
+    assert cost == pytest.approx(account(scenario, solution, context).cost_eur)
+    data = json.loads(text)
+    route = next(
+        r for r in data["routes"] if any(s["type"] == "load" for s in r["stops"])
+    )
+    load = next(s for s in route["stops"] if s["type"] == "load")
+    load["start_s"] = load["arrival_s"] = 0.0
+    errors = check_solution(scenario, context, solution_from_json(data), fleet=fleet)
+    assert errors
