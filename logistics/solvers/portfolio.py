@@ -28,12 +28,30 @@ With ``parallel_searches`` p >= 2 the first p searches run side by side in worke
 processes, each with the whole budget; with one, every search runs in turn on an
 equal share. Measured on Ajaccio (20 s, 2 cores): splitting the budget into two rounds
 of three searches cost 37 EUR (676.10 vs 639.42 EUR: the warm start needs its whole
-budget), so on 2 cores the two searches with the best evidence run: the PyVRP chain
-and OR-Tools LCCI where PyVRP applies, else the warm start and OR-Tools LCCI. The
+budget), so on 2 cores the two searches with the best evidence for the problem's
+size run (below). The
 start plan itself stays the guarantee: the strategy keeps it if every search ends
 above it. (Both
 figures were measured on a machine shared with other jobs; the collectives benchmark
 is where the portfolio is judged.)
+
+The order depends on the problem's size, measured on the collectives family at the
+default 20 s (``benchmarks/results/2026-12-03-portfolio-entries.md``, one core per
+search):
+
+- up to :data:`SMALL_REQUESTS` requests, the warm start takes the second core instead
+  of LCCI: at 30-80 orders the chain beat LCCI on every instance, and OR-Tools from
+  the separate plan found what neither did on melun-p05-o30 (241.65 EUR against
+  264.68 for LCCI and 262.85 for the chain; best known 241.75);
+- above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
+  alone, on the whole budget: LCCI's first solution took 0.3 s at 126 orders and
+  15 vans, 1.1 s at 200 orders and 22 vans, and was not done after 60 s at 300 orders
+  and 35 vans (104 orders still out); PyVRP at 3/4 of 20 s left 2 of 400 orders
+  unserved on ajaccio-p40-o400 where it served all at 20 s (9,756 vs 5,417 EUR);
+- without PyVRP (several windows per visit), OR-Tools from the separate plan and
+  from scratch with local cheapest insertion (LCI): on the bundled Ajaccio LCI
+  reached 667.11 EUR at 20 s (the best known) where LCCI reached 720.39, and LCI's
+  first solution stays fast at 400 orders (8.9 s, where LCCI's never came).
 """
 
 from __future__ import annotations
@@ -47,13 +65,31 @@ if TYPE_CHECKING:
     from ..problem import RoutingProblem
     from .base import SolveParams, Solver
 
-__all__ = ["CHAIN_SHARE", "Entry", "portfolio", "split_budget"]
+__all__ = [
+    "CHAIN_SHARE",
+    "LCCI_MAX_SIZE",
+    "SMALL_REQUESTS",
+    "Entry",
+    "portfolio",
+    "split_budget",
+]
 
 CHAIN_SHARE = 0.75
 """Share of its search's budget PyVRP gets before OR-Tools continues from its plan
 (:class:`~.chain.Chain`). Measured at 20 s on seven collectives
 (``benchmarks/results/2026-12-02-chain.md``): 3/4 was never worse than 1/2 and beat
 PyVRP alone on three (scenario-melun 125.60 vs 134.28 EUR)."""
+
+SMALL_REQUESTS = 100
+"""Up to this many requests the warm start, not LCCI, runs beside the chain (see the
+module notes: the chain won every collective of 30-80 orders; LCCI won those of
+126 and 200)."""
+
+LCCI_MAX_SIZE = 8_000
+"""Largest requests x vehicles for which LCCI is in the portfolio, and for which
+PyVRP shares its search with OR-Tools (:class:`~.chain.Chain`); above it PyVRP
+searches alone. Measured: 200 x 27 = 5,400 (LCCI's first solution in about 1 s),
+300 x 35 = 10,500 (none after 60 s)."""
 
 Entry = tuple[str, "Solver", "SolveParams"]
 """One search: label, backend, parameters."""
@@ -79,28 +115,41 @@ def portfolio(
     ortools = backends.get("ortools")
     pyvrp = backends.get("pyvrp")
     has_start = params.initial is not None and bool(params.initial.routes)
-    scratch_pyvrp: list[Entry] = []
-    if pyvrp is not None:
-        first: Solver = pyvrp
-        if ortools is not None:
-            first = Chain(pyvrp, ortools, CHAIN_SHARE)
-        scratch_pyvrp = [(first.name, first, single)]
+    size = len(problem.requests) * len(problem.vehicles)
+    large = size > LCCI_MAX_SIZE
     lcci: list[Entry] = []
+    lci: list[Entry] = []
     warm: list[Entry] = []
-    other: list[Entry] = []
     if ortools is not None:
-        cost = replace(single, first_solution="local_cheapest_cost_insertion")
-        lcci = [("ortools lcci", ortools, cost)]
+        if not large:
+            cost = replace(single, first_solution="local_cheapest_cost_insertion")
+            lcci = [("ortools lcci", ortools, cost)]
+        # From scratch with the scenario's insertion (LCI by default).
+        fs = params.first_solution
+        if fs == "local_cheapest_cost_insertion":
+            fs = "local_cheapest_insertion"
+        insertion = replace(single, first_solution=fs)
+        lci = [(f"ortools {fs}", ortools, insertion)]
         if has_start:
-            start = replace(single, initial=params.initial)
+            start = replace(insertion, initial=params.initial)
             warm = [("ortools from start", ortools, start)]
-        if params.first_solution != "local_cheapest_cost_insertion":
-            other = [(f"ortools {params.first_solution}", ortools, single)]
     if pyvrp is None:
-        # Without PyVRP (several windows per visit), the warm start goes first: on
-        # Ajaccio it beat every search from scratch.
-        return warm + lcci + other
-    return scratch_pyvrp + lcci + warm + other
+        # Several windows per visit: the warm start, then LCI (on Ajaccio LCI beat
+        # LCCI by 53 EUR at 20 s), LCCI last.
+        return warm + lci + lcci
+    if large:
+        # LCCI would not finish its first solution and PyVRP needs all its budget:
+        # PyVRP alone, and beside it, when a core is free, PyVRP with another seed.
+        alone: list[Entry] = [("pyvrp", pyvrp, single)]
+        if params.parallel_searches >= 2:
+            seed = params.seed + 1
+            alone.append((f"pyvrp seed {seed}", pyvrp, replace(single, seed=seed)))
+        return alone
+    first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
+    scratch_pyvrp: list[Entry] = [(first.name, first, single)]
+    if len(problem.requests) <= SMALL_REQUESTS:
+        return scratch_pyvrp + warm + lcci + lci
+    return scratch_pyvrp + lcci + warm + lci
 
 
 def split_budget(entries: list[Entry], budget_s: float, parallel: int) -> list[Entry]:

@@ -146,8 +146,8 @@ def test_shipments_with_a_start_race_it_against_a_search_from_scratch() -> None:
     plan = solve(problem, replace(RACE, initial=start))
     assert check_plan(problem, plan) == []
     assert plan.backend in {
-        "ortools from start (auto: raced ortools lcci)",
-        "ortools lcci (auto: raced ortools from start)",
+        "ortools from start (auto: raced ortools local_cheapest_insertion)",
+        "ortools local_cheapest_insertion (auto: raced ortools from start)",
     }
     assert evaluate(problem, plan) <= evaluate(problem, start)
 
