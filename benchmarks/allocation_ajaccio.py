@@ -3,13 +3,14 @@
 Runs :func:`logistics.split.fair_split` once (Shapley; the coalition plans come from
 the plan store when ``logistics allocate scenarios/ajaccio.yaml`` ran before), then
 applies every other method to the same coalition values, and writes
-``benchmarks/results/2026-12-02-allocation-ajaccio.md``.
+``benchmarks/results/<today>-allocation-ajaccio.md``.
 
     python -m benchmarks.allocation_ajaccio
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from logistics.allocation import (
 from logistics.split import fair_split
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "2026-12-02-allocation-ajaccio.md"
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def main() -> None:
@@ -102,7 +103,8 @@ def main() -> None:
         "",
         *[f"- {n}" for n in split.notes],
     ]
-    OUT.write_text("\n".join(lines) + "\n")
+    out = RESULTS / f"{dt.date.today().isoformat()}-allocation-ajaccio.md"
+    out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
