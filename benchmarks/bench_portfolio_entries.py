@@ -24,37 +24,48 @@ from pathlib import Path
 from logistics.checker import check_plan
 from logistics.constants import COST_SCALE
 from logistics.plan import Plan, evaluate
+from logistics.solution import Solution
 from logistics.solvers import SolveParams
-from logistics.solvers.base import Solver
+from logistics.solvers.base import FirstSolution
 from logistics.solvers.ortools_solver import OrToolsSolver
-from logistics.solvers.pyvrp_solver import PyVrpSolver
-from logistics.strategies.base import plan_from_solution
 
-from .run_collectives import Prepared, instance_paths, prepare, separate_solution
+from .run_collectives import (
+    Prepared,
+    Runner,
+    _ortools,
+    _pyvrp,
+    instance_paths,
+    prepare,
+    separate_solution,
+)
 
-_FIRST = {
+_FIRST: dict[str, FirstSolution] = {
     "lcci": "local_cheapest_cost_insertion",
     "lci": "local_cheapest_insertion",
     "pci": "parallel_cheapest_insertion",
 }
 
 
-def _search(
-    prep: Prepared, kind: str, limit_s: float, start: list[Plan | None]
-) -> tuple[Solver, SolveParams]:
-    params = SolveParams(time_limit_s=limit_s)
+def _first_only(first: FirstSolution) -> Runner:
+    """OR-Tools from scratch, stopped at its first solution."""
+
+    def run(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
+        params = SolveParams(time_limit_s=limit_s, first_solution=first)
+        return OrToolsSolver().solve(prep.problem, replace(params, solution_limit=1))
+
+    return run
+
+
+def _runner(kind: str) -> Runner:
+    """The benchmark's runner for a search kind (see the module notes)."""
     if kind.startswith("pyvrp"):
-        return PyVrpSolver(), replace(params, seed=int(kind[5:] or 1))
+        return _pyvrp(warm=False, seed=int(kind[5:] or 1))
     if kind in _FIRST:
-        return OrToolsSolver(), replace(params, first_solution=_FIRST[kind])  # type: ignore[arg-type]
+        return _ortools(_FIRST[kind], warm=False)
     if kind in ("lcci1", "lci1"):
-        first = _FIRST[kind[:-1]]
-        return OrToolsSolver(), replace(params, first_solution=first, solution_limit=1)  # type: ignore[arg-type]
+        return _first_only(_FIRST[kind[:-1]])
     if kind == "warm":
-        if start[0] is None:
-            solution, _ = separate_solution(prep)
-            start[0] = plan_from_solution(prep.problem, solution)
-        return OrToolsSolver(), replace(params, initial=start[0])
+        return _ortools("local_cheapest_insertion", warm=True)
     msg = f"unknown search kind {kind!r}"
     raise SystemExit(msg)
 
@@ -65,12 +76,13 @@ def run(out: Path, specs: list[str]) -> None:
         for spec in specs:
             name, entries = spec.split(":")
             prep = prepare(name, instance_paths()[name], 20.0)
-            start: list[Plan | None] = [None]
+            start: Solution | None = None
             for entry in entries.split(","):
                 kind, limit = entry.rsplit("@", 1)
-                solver, params = _search(prep, kind, float(limit), start)
+                if kind == "warm" and start is None:
+                    start, _ = separate_solution(prep)
                 t0 = time.perf_counter()
-                plan = solver.solve(prep.problem, params)
+                plan = _runner(kind)(prep, float(limit), start)
                 row = {
                     "instance": name,
                     "entry": entry,

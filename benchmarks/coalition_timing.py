@@ -17,14 +17,13 @@ import time
 from logistics import build_context, build_travel, load_scenario
 from logistics.coalitions import CoalitionBudget, coalition_values
 
+from .make_collectives import HERE, OSM_DIR
+
 
 def main() -> None:
     """Time the coalition solves and print one line each."""
-    path = "benchmarks/collectives/ajaccio-p40-o400.yaml"
-    sc = load_scenario(path)
-    travel = build_travel(
-        sc, scenario_dir=sc.source_dir, osm_dirs=["../shared/data/osm"]
-    )
+    sc = load_scenario(HERE / "ajaccio-p40-o400.yaml")
+    travel = build_travel(sc, scenario_dir=sc.source_dir, osm_dirs=[OSM_DIR])
     ctx = build_context(sc, travel.matrix)  # no plan store: every coalition searched
     players = list(ctx.producer_ids)
     rng = random.Random(0)

@@ -22,7 +22,7 @@ from ..executors import local_executor, terminate_workers
 from ..plan import evaluate
 from .base import FirstSolution, SolveParams, Solver
 from .ortools_solver import OrToolsSolver
-from .portfolio import Entry, portfolio, split_budget
+from .portfolio import Entry, other_seed, portfolio, split_budget
 from .pyvrp_solver import PyVrpSolver
 
 if TYPE_CHECKING:
@@ -132,9 +132,7 @@ def _race_entries(
     if not problem.has_shipments and first.name == "pyvrp":
         # Depot deliveries (CVRP, VRPTW, multi-depot): PyVRP won every such benchmark
         # instance, so the spare core runs PyVRP again with another seed.
-        seed = params.seed + 1
-        second = (f"pyvrp seed {seed}", first, replace(single, seed=seed))
-        return [entries[0], second]
+        return [entries[0], other_seed(first, single)]
     if len(entries) != 1:
         return entries
     name = first.name

@@ -16,13 +16,12 @@ best plan the checker accepts:
    (OR-Tools' cost insertion had not finished its first solution); on Melun, OR-Tools
    from PyVRP's plan moved the one tour onto a better-placed farm's van (125.60 vs
    134.28 EUR, ``benchmarks/results/2026-12-02-chain.md``);
-2. OR-Tools from scratch, local cheapest cost insertion (best at 30 s on the 14-farm
-   collective above);
+2. OR-Tools from scratch, local cheapest cost insertion (LCCI; best at 30 s on the
+   14-farm collective above), on problems up to :data:`LCCI_MAX_SIZE`;
 3. OR-Tools from the given start (the separate plan), when one is given (first when
-   PyVRP does not apply: on Ajaccio, with several windows per visit, it beat every
-   search from scratch);
+   PyVRP does not apply);
 4. OR-Tools from scratch with the scenario's first-solution strategy (local cheapest
-   insertion by default).
+   insertion, LCI, by default; LCI when the scenario asks for LCCI, which 2 runs).
 
 With ``parallel_searches`` p >= 2 the first p searches run side by side in worker
 processes, each with the whole budget; with one, every search runs in turn on an
@@ -70,6 +69,7 @@ __all__ = [
     "LCCI_MAX_SIZE",
     "SMALL_REQUESTS",
     "Entry",
+    "other_seed",
     "portfolio",
     "split_budget",
 ]
@@ -93,6 +93,12 @@ searches alone. Measured: 200 x 27 = 5,400 (LCCI's first solution in about 1 s),
 
 Entry = tuple[str, "Solver", "SolveParams"]
 """One search: label, backend, parameters."""
+
+
+def other_seed(solver: Solver, params: SolveParams) -> Entry:
+    """The same search with the next seed, labelled ``"<backend> seed <n>"``."""
+    seed = params.seed + 1
+    return (f"{solver.name} seed {seed}", solver, replace(params, seed=seed))
 
 
 def portfolio(
@@ -142,8 +148,7 @@ def portfolio(
         # PyVRP alone, and beside it, when a core is free, PyVRP with another seed.
         alone: list[Entry] = [("pyvrp", pyvrp, single)]
         if params.parallel_searches >= 2:
-            seed = params.seed + 1
-            alone.append((f"pyvrp seed {seed}", pyvrp, replace(single, seed=seed)))
+            alone.append(other_seed(pyvrp, single))
         return alone
     first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
     scratch_pyvrp: list[Entry] = [(first.name, first, single)]
