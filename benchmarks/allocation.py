@@ -6,7 +6,9 @@ store (every coalition searched) at the default :class:`CoalitionBudget`:
 - ``exact8`` / ``exact12``: every coalition (255 / 4,095 solves), then the exact
   Shapley value, nucleolus and best partition on them;
 - ``sampled25`` / ``sampled40``: stratified sampled Shapley (coalitions solved in
-  rounds as the sampler asks for them), up to ``--max-samples`` marginal costs.
+  rounds as the sampler asks for them, each searched without union starts as
+  ``logistics allocate`` does; ``--union-starts`` for the former behaviour), up to
+  ``--max-samples`` marginal costs; the raw estimates' sum is shown beside c(N).
 
 Each case runs on the executors asked for (``process``: local process pool;
 ``dask``: a LocalCluster of one-thread worker processes), both with ``--workers``
@@ -65,7 +67,12 @@ def _executor(kind: str, workers: int) -> AbstractContextManager[Executor]:
 
 
 def run_case(
-    name: str, kind: str, workers: int, max_samples: int, tolerance: float
+    name: str,
+    kind: str,
+    workers: int,
+    max_samples: int,
+    tolerance: float,
+    unions: bool = False,
 ) -> dict[str, Any]:
     """Run one case on one executor from an empty plan store; return the figures."""
     path, mode = CASES[name]
@@ -83,7 +90,9 @@ def run_case(
             if mode == "exact":
                 figures = _exact(context, pool, budget)
             else:
-                figures = _sampled(context, pool, budget, max_samples, tolerance)
+                figures = _sampled(
+                    context, pool, budget, max_samples, tolerance, unions
+                )
         wall = time.perf_counter() - t0
     return {
         "case": name,
@@ -181,6 +190,7 @@ def _sampled(
     budget: CoalitionBudget,
     max_samples: int,
     tolerance: float,
+    unions: bool,
 ) -> dict[str, Any]:
     values: dict[Any, Any] = {}
     rounds = []
@@ -194,6 +204,7 @@ def _sampled(
             known=values,
             executor=pool,
             progress=_log_progress,
+            unions=unions,
         )
         values.update(new)
         rounds.append((len(coalitions), round(time.perf_counter() - t, 1)))
@@ -224,6 +235,10 @@ def _sampled(
         "rounds": rounds,
         "grand_cost_eur": round(grand, 2),
         "shapley_sum_eur": round(sum(est.values.values()), 2),
+        "sum_std_error_eur": round(
+            sum(x * x for x in est.std_error.values()) ** 0.5, 2
+        ),
+        "union_starts": unions,
     }
 
 
@@ -251,6 +266,12 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
             note = f"{r['samples']} samples, max SE {r['max_std_error_eur']} EUR" + (
                 " (converged)" if r["converged"] else " (sample cap)"
             )
+            if "sum_std_error_eur" in r:
+                note += (
+                    f"; raw sum {r['shapley_sum_eur']} EUR (SE "
+                    f"{r['sum_std_error_eur']}); union starts "
+                    + ("on" if r["union_starts"] else "off")
+                )
         else:
             note = (
                 f"alone {r['standalone_sum_eur']} EUR; nucleolus "
@@ -285,6 +306,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-samples", type=int, default=2000)
     parser.add_argument("--tolerance", type=float, default=0.5)
+    parser.add_argument(
+        "--union-starts",
+        action="store_true",
+        help="Sampled cases: start S + {i} from the union of S's and i's plans.",
+    )
     parser.add_argument("--prefix", default="benchmarks/results/2026-12-02-allocation")
     parser.add_argument(
         "--table-only", action="store_true", help="Rewrite the .md from the .json."
@@ -300,7 +326,14 @@ def main() -> None:
         return
     for case in args.cases.split(","):
         for kind in args.executors.split(","):
-            row = run_case(case, kind, args.workers, args.max_samples, args.tolerance)
+            row = run_case(
+                case,
+                kind,
+                args.workers,
+                args.max_samples,
+                args.tolerance,
+                args.union_starts,
+            )
             print(json.dumps(row), flush=True)
             rows.append(row)
             json_path.write_text(json.dumps(rows, indent=2) + "\n")

@@ -281,6 +281,7 @@ def coalition_values(
     chunk_size: int | None = None,
     candidates: Mapping[Coalition, Sequence[tuple[str, Solution]]] | None = None,
     strategy: str = STRATEGY,
+    unions: bool = True,
 ) -> dict[Coalition, CoalitionValue]:
     """Compute c(S) for ``coalitions`` not already ``known``, by increasing size.
 
@@ -307,6 +308,12 @@ def coalition_values(
     strategy
         The registered strategy defining S's fleet and plan (``"pooled"``;
         ``"hub"``: see the module docstring).
+    unions
+        Start each S from the cheapest union of the plans of S - {i} and {i}
+        (pooled only; the module notes). ``False`` for sampled games: there the
+        union is only ever available to the larger coalition of a sampled pair
+        (S + {i} sees S's plan, S rarely sees its own parts'), which lowers every
+        sampled marginal cost (see :func:`~logistics.split.fair_split`).
 
     Returns
     -------
@@ -332,7 +339,7 @@ def coalition_values(
         specs = [
             (
                 c,
-                _starts(values, c, given.get(c, ()))
+                _starts(values if unions else {}, c, given.get(c, ()))
                 if strategy == STRATEGY
                 else _given_and_larger(given, c),
             )

@@ -284,3 +284,31 @@ def test_repair_moves_a_route_left_on_the_removed_producers_van(melun_context):
     )
     own = {v.id for v in pooled.fleet(context, [i])}
     assert not {r.vehicle for r in fixed.solution.routes} & own
+
+
+def test_union_starts_lower_values_so_sampled_games_go_without():
+    """A union start is only ever open to the larger coalition of a sampled pair
+    (S + {i} sees the plans of S and {i}); it lowers that coalition's value, and so
+    every sampled marginal cost. On six Ajaccio farms' pairs, searched to their
+    first solution from the union of the two farms' plans, every pair costs at most
+    the two alone (subadditive by construction) and several cost less than searched
+    without that start, which sampled games use (``unions=False``)."""
+    scenario = load_scenario(ROOT / "scenarios" / "ajaccio.yaml")
+    travel = build_travel(scenario, scenario_dir=scenario.source_dir)
+    context = build_context(scenario, travel.matrix)
+    players = context.producer_ids[:6]
+    singles = coalition_values(context, [{p} for p in players], budget=TINY_BUDGET)
+    first_only = CoalitionBudget(
+        solutions_base=1, solutions_per_producer=0.0, time_base_s=20.0
+    )
+    pairs = [frozenset(c) for c in itertools.combinations(players, 2)]
+    started = coalition_values(context, pairs, budget=first_only, known=singles)
+    alone = coalition_values(
+        context, pairs, budget=first_only, known=singles, unions=False
+    )
+    for s in pairs:
+        bound = sum(singles[frozenset({p})].cost_eur for p in s)
+        assert started[s].cost_eur <= bound + 1e-6
+        assert not alone[s].kept.startswith("union")
+    lower = [s for s in pairs if started[s].cost_eur < alone[s].cost_eur - 0.01]
+    assert len(lower) >= 2
