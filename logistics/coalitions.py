@@ -15,7 +15,11 @@ to them). :func:`coalition_values` computes them:
   cheapest such union whose vehicles do not clash), which the search starts from; the
   cheaper of the search's plan and that union is kept. Hence c(S) <= c(S - {i}) +
   c({i}) for every i whose plans were known, despite heuristic noise: the game is
-  subadditive with respect to single producers by construction. For a complete game,
+  subadditive with respect to single producers by construction. Not for a sampled
+  game (``unions=False``, as :func:`~logistics.split.fair_split` does beyond
+  ``max_exact``): there only S + {i} of a sampled pair ever has its parts' plans, so
+  the union would lower c(S + {i}) and not c(S), and every sampled marginal cost
+  with it (``benchmarks/shapley_union_bias.py``). For a complete game,
   :func:`solve_game` then repairs the values with derived plans
   (:mod:`logistics.game_repair`): a larger coalition's plan without one producer's
   orders where c is not monotone, the union of two parts' plans where it is not

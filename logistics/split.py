@@ -566,8 +566,9 @@ def _one_split(
         # No union starts while sampling: only S + {i} of a sampled pair would get
         # one (from S), which lowers every sampled marginal cost. Measured on
         # melun-p25-o150: the raw estimates added up to 1,811.18 EUR for c(N) =
-        # 2,264.70 EUR (-20 %, some 25 standard errors) with union starts
-        # (benchmarks/results/2026-12-03-allocation.md, sampled25).
+        # 2,264.70 EUR (-20 %, over 25 standard errors) with union starts, and
+        # 2,571.36 for 2,577.53 EUR (0.7 standard errors) without
+        # (benchmarks/results/2026-12-03-allocation-sampled-nounion.md).
         return oracle(coalitions, unions=False)
 
     t0 = time.perf_counter()
