@@ -50,6 +50,13 @@ class SolveParams:
         race, see :func:`logistics.solvers.solve`); 1 runs one search in this process.
         An explicit setting, never inferred: a caller that already spreads solves over
         every core (an executor of many problems) keeps it at 1.
+    large_neighbourhoods
+        OR-Tools: also run the large-neighbourhood operators it leaves off by
+        default (path and inactive LNS, cheapest-insertion LNS on expensive chains
+        and on close nodes). The ``auto`` portfolio turns them on: from LCCI at 20 s
+        they were never worse on six collectives and cheaper on four (936 vs 949 EUR
+        on vaduz-p14-o126, 223 vs 260 on vaduz-p05-o30;
+        ``benchmarks/results/2026-12-03-ortools-variants.md``).
     """
 
     time_limit_s: float = 10.0
@@ -58,6 +65,7 @@ class SolveParams:
     first_solution: FirstSolution = "local_cheapest_insertion"
     initial: Plan | None = None
     parallel_searches: int = 1
+    large_neighbourhoods: bool = False
 
     def __post_init__(self) -> None:
         if self.parallel_searches < 1:

@@ -346,7 +346,24 @@ def _search_parameters(params: SolveParams) -> Any:
     )
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
+    if params.large_neighbourhoods:
+        from ortools.util import optional_boolean_pb2
+
+        for name in _LNS_OPERATORS:
+            setattr(search.local_search_operators, name, optional_boolean_pb2.BOOL_TRUE)
     return search
+
+
+_LNS_OPERATORS = (
+    "use_path_lns",
+    "use_inactive_lns",
+    "use_global_cheapest_insertion_expensive_chain_lns",
+    "use_local_cheapest_insertion_expensive_chain_lns",
+    "use_global_cheapest_insertion_close_nodes_lns",
+    "use_local_cheapest_insertion_close_nodes_lns",
+)
+"""OR-Tools' large-neighbourhood operators that are off by default (see
+:attr:`~.base.SolveParams.large_neighbourhoods`)."""
 
 
 def _set_time_limit(search: Any, deadline: float) -> None:

@@ -117,7 +117,11 @@ def portfolio(
         start and first-solution strategy (budgets are split by
         :func:`split_budget`).
     """
-    single = replace(params, parallel_searches=1, initial=None)
+    # OR-Tools' large-neighbourhood operators on in every OR-Tools search of the
+    # portfolio (see SolveParams.large_neighbourhoods).
+    single = replace(
+        params, parallel_searches=1, initial=None, large_neighbourhoods=True
+    )
     ortools = backends.get("ortools")
     pyvrp = backends.get("pyvrp")
     has_start = params.initial is not None and bool(params.initial.routes)

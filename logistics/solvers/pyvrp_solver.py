@@ -31,8 +31,10 @@ its cost equals :func:`~logistics.plan.evaluate` on the decoded plan; every plan
 checked with :func:`~logistics.checker.check_plan` before it is returned.
 
 PyVRP searches through infeasible solutions with penalties for excess load and time
-warp. Its default penalty bound is tiny next to our unserved-order penalties, so the
-bound is raised above the largest penalty (see :func:`_search_params`).
+warp. Its default penalty bounds are tiny next to our costs (micro-euros): for the
+search with every request required they are scaled to the mean arc cost (see
+:func:`_required_params`), for the search with optional requests raised above the
+largest unserved-order penalty (see :func:`_search_params`).
 """
 
 from __future__ import annotations
@@ -419,6 +421,58 @@ _PENALTY_HEADROOM = 10**18
 """Largest penalty x violation PyVRP may compute (int64 overflows near 9.2e18)."""
 
 
+def _worst_violation(problem: RoutingProblem) -> int:
+    """An upper bound on any solution's excess load or time warp (units)."""
+    demand = np.array([r.demand for r in problem.requests], dtype=np.int64)
+    max_travel = int(problem.transit.max(initial=0))
+    max_service = max((v.service for v in problem.visits), default=0)
+    horizon = max((v.shift[1] for v in problem.vehicles), default=0)
+    return max(
+        1,
+        int(demand.sum(axis=0).max(initial=0)),
+        int(horizon + len(problem.visits) * (max_travel + max_service)),
+    )
+
+
+REQUIRED_PENALTY_ARCS = 100
+"""Upper penalty bound of the required search, in mean arc costs per unit of
+violation (see :func:`_required_params`)."""
+
+
+def _required_params(problem: RoutingProblem) -> Any:
+    """PyVRP search parameters for the search with every request required: penalty
+    bounds scaled to the problem's costs.
+
+    PyVRP's default bounds (0.1 to 1e5 per unit of time warp or excess load; the
+    search starts at their midpoint) suit costs of a few units per arc. Ours are
+    micro-euros, some 10^7 per arc on a collective: there a second of time warp is
+    cheaper than any saving it buys (a van fewer saves its fixed cost, 2 x 10^7), so
+    the required search never met a feasible solution and, after
+    :data:`_REQUIRED_SHARE` of the budget, every collective fell back to the slower
+    search with optional requests, even with 90 % of the budget. The upper bound is
+    :data:`REQUIRED_PENALTY_ARCS` mean arc costs (the most expensive vehicle's
+    distance and duration costs over the problem's matrix), never below PyVRP's
+    default, the lower bound keeps the default ratio to it. Measured at 20 s
+    (``benchmarks/results/2026-12-03-pyvrp-penalties.md``): bounds of 1e9 and 1e10
+    made the required search feasible on every collective of 30-200 orders (about
+    100 and 1,000 mean arcs), 1e8 on three of six, 1e7 on none.
+    """
+    pyvrp = _import_pyvrp()
+    default = pyvrp.PenaltyParams()
+    vehicles = problem.vehicles
+    per_m = max((v.distance_cost for v in vehicles), default=0)
+    per_s = max((v.duration_cost for v in vehicles), default=0)
+    mean_arc = (
+        float(problem.distance.mean()) * per_m + float(problem.transit.mean()) * per_s
+    )
+    bound = max(default.max_penalty, REQUIRED_PENALTY_ARCS * mean_arc)
+    headroom = _PENALTY_HEADROOM / _worst_violation(problem)
+    bound = min(bound, max(default.max_penalty, headroom))
+    ratio = default.min_penalty / default.max_penalty
+    penalty = pyvrp.PenaltyParams(min_penalty=bound * ratio, max_penalty=bound)
+    return pyvrp.SolveParams(penalty=penalty)
+
+
 def _search_params(problem: RoutingProblem, mapping: _Mapping) -> Any:
     """PyVRP search parameters with penalty bounds scaled to the prizes.
 
@@ -432,15 +486,7 @@ def _search_params(problem: RoutingProblem, mapping: _Mapping) -> Any:
     pyvrp = _import_pyvrp()
     default = pyvrp.PenaltyParams()
     prize = max(problem.requests[r].penalty for r in _modelled(problem, mapping))
-    demand = np.array([r.demand for r in problem.requests], dtype=np.int64)
-    max_travel = int(problem.transit.max(initial=0))
-    max_service = max(v.service for v in problem.visits)
-    horizon = max(v.shift[1] for v in problem.vehicles)
-    worst = max(
-        1,
-        int(demand.sum(axis=0).max(initial=0)),
-        horizon + len(problem.visits) * (max_travel + max_service),
-    )
+    worst = _worst_violation(problem)
     bound = min(max(default.max_penalty, 2.0 * prize), _PENALTY_HEADROOM / worst)
     if bound < prize:
         logger.warning(
@@ -558,8 +604,9 @@ class PyVrpSolver:
         """Search with required requests, then with optional ones if need be, both
         within the one budget that started at ``t0``."""
         deadline = t0 + params.time_limit_s
-        # First every servable request required, with PyVRP's default penalties: that
-        # is how PyVRP searches best (optional requests with huge prizes slow it down).
+        # First every servable request required, with penalties scaled to the costs
+        # (_required_params): that is how PyVRP searches best (optional requests with
+        # huge prizes slow it down).
         # When the fleet cannot take them all together, that search never becomes
         # feasible: it gives up after its share of the budget and the rest goes to a
         # search with optional requests.
@@ -569,7 +616,7 @@ class PyVrpSolver:
         now = time.perf_counter()
         give_up = now + _REQUIRED_SHARE * max(0.0, deadline - now)
         stop = _Stop(deadline, give_up, params.solution_limit)
-        result = self._run(problem, mapping, params, stop, None)
+        result = self._run(problem, mapping, params, stop, _required_params(problem))
         if not result.is_feasible():
             logger.info(
                 "PyVRP: the requests of %r do not all fit together; searching again "
@@ -621,14 +668,19 @@ class PyVrpSolver:
             )
 
 
-_REQUIRED_SHARE = 0.1
+_REQUIRED_SHARE = 0.3
 """Share of the budget after which a search with every request required gives up
 when it has found no feasible solution (then optional requests get the rest).
 
-Measured on ``benchmarks/budget.py``'s problems at 10 s: when every order fits, the
-required search was feasible after its initial solution (0.01 s, seeds 1-3); when
-not, giving up at 10 % left 4, 4, 3 orders unserved (seeds 1-3) where 30 % left 5, 5,
-3 (the old code, a second full budget: 5 unserved in 20 s)."""
+Measured on ``benchmarks/budget.py``'s problems at 10 s (before the penalty bounds
+of :func:`_required_params`): when every order fits, the required search was
+feasible after its initial solution (0.01 s, seeds 1-3); when not, giving up at 10 %
+left 4, 4, 3 orders unserved (seeds 1-3) where 30 % left 5, 5, 3 (the old code, a
+second full budget: 5 unserved in 20 s). Raised to 30 % with those bounds: on the
+300-order collectives at 20 s the required search was not yet feasible at 10 % and
+was at 30 % (bastia-p30-o300: 3,574.52 EUR at 30 % and 60 %, 3,701.59 after the
+fallback at 10 %; ajaccio-p30-o300: 3,826.98 and 3,823.32;
+``benchmarks/results/2026-12-03-pyvrp-penalties.md``)."""
 
 _INFEASIBLE_COST = np.iinfo(np.int64).max
 """PyVRP's cost of an infeasible best solution, as its stopping criteria see it."""

@@ -103,3 +103,31 @@ def test_impossible_shipment_is_unserved_not_a_failure() -> None:
     plan = OrToolsSolver().solve(problem, SolveParams(time_limit_s=1))
     assert plan.unserved == (0,)
     assert check_plan(problem, plan) == []
+
+
+def test_large_neighbourhoods_keep_the_optimum_and_the_checker_happy() -> None:
+    """The portfolio's OR-Tools searches add the large-neighbourhood operators
+    OR-Tools leaves off (``large_neighbourhoods``); with them the search still
+    finds the brute-force optimum of a small pickup-and-delivery problem and a
+    plan the checker accepts, and the operators really are switched on."""
+    from ortools.util import optional_boolean_pb2
+
+    from logistics.solvers.ortools_solver import _LNS_OPERATORS, _search_parameters
+
+    params = SolveParams(time_limit_s=2, large_neighbourhoods=True)
+    operators = _search_parameters(params).local_search_operators
+    assert all(
+        getattr(operators, name) == optional_boolean_pb2.BOOL_TRUE
+        for name in _LNS_OPERATORS
+    )
+    default = _search_parameters(SolveParams()).local_search_operators
+    assert all(
+        getattr(default, name) != optional_boolean_pb2.BOOL_TRUE
+        for name in _LNS_OPERATORS
+    )
+    problem = grid_problem(
+        POINTS, [5, 5, 5], capacity=10, n_vehicles=1, pickups_from=[4, 5, 4]
+    )
+    plan = OrToolsSolver().solve(problem, params)
+    assert check_plan(problem, plan) == []
+    assert evaluate(problem, plan) == brute_force_optimum(problem)
