@@ -53,10 +53,10 @@ class SolveParams:
     large_neighbourhoods
         OR-Tools: also run the large-neighbourhood operators it leaves off by
         default (path and inactive LNS, cheapest-insertion LNS on expensive chains
-        and on close nodes). The ``auto`` portfolio turns them on: from LCCI at 20 s
-        they were never worse on six collectives and cheaper on four (936 vs 949 EUR
-        on vaduz-p14-o126, 223 vs 260 on vaduz-p05-o30;
-        ``benchmarks/results/2026-12-03-ortools-variants.md``).
+        and on close nodes). The ``auto`` portfolio turns them on for its LCCI
+        search: from LCCI at 20 s they were never worse in 12 runs on six collectives
+        and cheaper in 7 (936.28 vs 949.30 EUR on vaduz-p14-o126, 222.73 vs 259.50 on
+        vaduz-p05-o30; ``benchmarks/results/2026-12-03-ortools-variants.md``).
     """
 
     time_limit_s: float = 10.0

@@ -34,6 +34,14 @@ above it. (Both
 figures were measured on a machine shared with other jobs; the collectives benchmark
 is where the portfolio is judged.)
 
+The LCCI search also runs the large-neighbourhood operators OR-Tools leaves off by
+default (:attr:`~.base.SolveParams.large_neighbourhoods`): from LCCI they were never
+worse in 12 runs on six collectives and cheaper in 7
+(``benchmarks/results/2026-12-03-ortools-variants.md``). The other OR-Tools searches
+run without them: with them in every OR-Tools search, the bundled Ajaccio (warm start
+and LCI, no PyVRP) came out at 733.34 EUR against 667.11
+(``benchmarks/results/2026-12-03-collectives-penalties.md``).
+
 The order depends on the problem's size, measured on the collectives family at the
 default 20 s (``benchmarks/results/2026-12-03-portfolio-entries.md``, one core per
 search):
@@ -117,11 +125,7 @@ def portfolio(
         start and first-solution strategy (budgets are split by
         :func:`split_budget`).
     """
-    # OR-Tools' large-neighbourhood operators on in every OR-Tools search of the
-    # portfolio (see SolveParams.large_neighbourhoods).
-    single = replace(
-        params, parallel_searches=1, initial=None, large_neighbourhoods=True
-    )
+    single = replace(params, parallel_searches=1, initial=None)
     ortools = backends.get("ortools")
     pyvrp = backends.get("pyvrp")
     has_start = params.initial is not None and bool(params.initial.routes)
@@ -132,7 +136,13 @@ def portfolio(
     warm: list[Entry] = []
     if ortools is not None:
         if not large:
-            cost = replace(single, first_solution="local_cheapest_cost_insertion")
+            # With OR-Tools' large-neighbourhood operators (measured from LCCI only;
+            # see the module notes).
+            cost = replace(
+                single,
+                first_solution="local_cheapest_cost_insertion",
+                large_neighbourhoods=True,
+            )
             lcci = [("ortools lcci", ortools, cost)]
         # From scratch with the scenario's insertion (LCI by default).
         fs = params.first_solution
