@@ -38,6 +38,7 @@ from .run_collectives import (
     prepare,
     separate_solution,
 )
+from .search_table import Row, cost_table, write_table
 
 _FIRST: dict[str, FirstSolution] = {
     "lcci": "local_cheapest_cost_insertion",
@@ -94,40 +95,19 @@ def run(out: Path, specs: list[str]) -> None:
                 print(json.dumps(row), file=sink, flush=True)
 
 
-def markdown(rows: list[dict[str, object]]) -> list[str]:
+def markdown(rows: list[Row]) -> list[str]:
     """One table: instances down, searches across, cost EUR (unserved)."""
     entries = sorted({str(r["entry"]) for r in rows})
-    names = list(dict.fromkeys(str(r["instance"]) for r in rows))
-    cell = {(r["instance"], r["entry"]): r for r in rows}
-    lines = [
-        "| instance | " + " | ".join(entries) + " |",
-        "|---|" + "---|" * len(entries),
-    ]
-    for name in names:
-        out = []
-        for e in entries:
-            r = cell.get((name, e))
-            if r is None:
-                out.append("")
-                continue
-            text = f"{float(r['cost']):,.2f}"  # type: ignore[arg-type]
-            if r["unserved"]:
-                text += f" ({r['unserved']} out)"
-            if str(e).endswith("1@60"):
-                text += f" in {r['wall']} s"
-            out.append(text if r["ok"] else text + " REFUSED")
-        lines.append(f"| {name} | " + " | ".join(out) + " |")
-    return lines
+
+    def first_only(r: Row) -> str:
+        return f" in {r['wall']} s" if str(r["entry"]).endswith("1@60") else ""
+
+    return cost_table(rows, "entry", entries, first_only)
 
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--markdown":
-        rows = [
-            json.loads(line)
-            for f in argv[2:]
-            for line in Path(f).read_text().splitlines()
-        ]
-        Path(argv[1]).write_text("\n".join(markdown(rows)) + "\n")
+        write_table(argv[1], argv[2:], markdown)
         return 0
     run(Path(argv[0]), argv[1:])
     return 0

@@ -34,6 +34,7 @@ from logistics.solvers import SolveParams, pyvrp_solver
 from logistics.solvers.ortools_solver import OrToolsSolver
 
 from .run_collectives import instance_paths, prepare
+from .search_table import Row, cost_table, write_table
 
 _project_parameters = pyvrp_solver._search_params
 
@@ -105,34 +106,16 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
     pyvrp_solver._search_params = _project_parameters
 
 
-def markdown(rows: list[dict[str, Any]]) -> list[str]:
+def markdown(rows: list[Row]) -> list[str]:
     """Instances down, variants across: cost EUR (unserved orders)."""
-    names = list(dict.fromkeys(str(r["instance"]) for r in rows))
-    used = list(dict.fromkeys(str(r["variant"]) for r in rows))
-    cell = {(r["instance"], r["variant"]): r for r in rows}
-    lines = ["| instance | " + " | ".join(used) + " |", "|---|" + "---|" * len(used)]
-    for name in names:
-        out = []
-        for v in used:
-            r = cell.get((name, v))
-            text = "" if r is None else f"{float(r['cost']):,.2f}"
-            if r is not None and r["unserved"]:
-                text += f" ({r['unserved']} out)"
-            if r is not None and not r["ok"]:
-                text += " REFUSED"
-            out.append(text)
-        lines.append(f"| {name} | " + " | ".join(out) + " |")
-    return lines
+    return cost_table(
+        rows, "variant", list(dict.fromkeys(str(r["variant"]) for r in rows))
+    )
 
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "--markdown":
-        rows = [
-            json.loads(line)
-            for f in argv[2:]
-            for line in Path(f).read_text().splitlines()
-        ]
-        Path(argv[1]).write_text("\n".join(markdown(rows)) + "\n")
+        write_table(argv[1], argv[2:], markdown)
         return 0
     run(Path(argv[0]), float(argv[1]), argv[2:])
     return 0
