@@ -20,7 +20,12 @@ Variants (each from scratch, one core, the project's OR-Tools model):
 - ``mab``: multi-armed-bandit operator concatenation;
 - ``onetrip``, ``onetrip_lns``: GLS (without, with the LNS operators) on the problem
   with one trip per vehicle (every vehicle's ``max_trips`` set to 1): a plan of it is
-  a plan of the problem, and OR-Tools has half the routes to search.
+  a plan of the problem, and OR-Tools has half the routes to search;
+- ``nbrN``, ``lnsnbrN``: local-search operators restricted to each node's N %
+  nearest neighbours (``ls_operator_neighbors_ratio``, at least 10), without and with
+  the LNS operators (OR-Tools' default considers every node);
+- ``lamN``, ``lnslamN``: GLS penalty coefficient N/100 (default 0.1), without and
+  with the LNS operators.
 
 Every plan is re-checked; one JSON line per search.
 """
@@ -58,6 +63,10 @@ VARIANTS = (
     "mab",
     "onetrip",
     "onetrip_lns",
+    "nbrN",
+    "lnsnbrN",
+    "lamN",
+    "lnslamN",
 )
 
 _project_parameters = ortools._search_parameters
@@ -80,7 +89,16 @@ def variant(name: str) -> Callable[[SolveParams], Any]:
 
     def parameters(params: SolveParams) -> Any:
         search = _project_parameters(params)
-        if name in ("lns", "onetrip_lns"):
+        if name.startswith("lns") and name != "lns":
+            search = _project_parameters(replace(params, large_neighbourhoods=True))
+        if name.removeprefix("lns").startswith("nbr"):
+            ratio = int(name.removeprefix("lns")[3:]) / 100
+            search.ls_operator_neighbors_ratio = ratio
+            search.ls_operator_min_neighbors = 10
+        elif name.removeprefix("lns").startswith("lam"):
+            lam = int(name.removeprefix("lns")[3:]) / 100
+            search.guided_local_search_lambda_coefficient = lam
+        elif name in ("lns", "onetrip_lns"):
             search = _project_parameters(replace(params, large_neighbourhoods=True))
         elif name == "ils":
             search.use_iterated_local_search = True
@@ -153,9 +171,8 @@ def run(out: Path, limit_s: float, first: FirstSolution, specs: list[str]) -> No
 
 def markdown(rows: list[Row]) -> list[str]:
     """Instances down, variants across: cost EUR (unserved orders)."""
-    return cost_table(
-        rows, "variant", [v for v in VARIANTS if any(r["variant"] == v for r in rows)]
-    )
+    seen = list(dict.fromkeys(str(r["variant"]) for r in rows))
+    return cost_table(rows, "variant", seen)
 
 
 def main(argv: list[str]) -> int:

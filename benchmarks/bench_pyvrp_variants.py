@@ -6,11 +6,16 @@ Usage::
     python -m benchmarks.bench_pyvrp_variants --markdown OUT.md IN.jsonl ...
 
 Variants (PyVRP seed 1 from scratch on one core, the project's PyVRP model and
-penalty bound, unless said):
+penalty bounds in both its searches, unless said):
 
 - ``base``: PyVRP's default search parameters (before this benchmark, the project's);
 - ``pertN``: at most N perturbations per iteration (PyVRP's default is 25);
 - ``nnN``: N granular neighbours (default 50);
+- ``histN``: late-acceptance history of N iterations (default 300);
+- ``updN``: penalties updated every N registered solutions (default 500);
+- ``a+b``: both changes (e.g. ``hist50+upd50``);
+- ``ops``: only the operators that move a shipment's visits or route tails
+  (:data:`_SHIPMENT_OPERATORS`), plus those for optional requests;
 - ``init``: PyVRP from OR-Tools' LCCI first solution (the rest of the budget);
 - ``chain_lcci``: OR-Tools LCCI with GLS on half the budget, then PyVRP from its plan.
 
@@ -36,35 +41,69 @@ from logistics.solvers.ortools_solver import OrToolsSolver
 from .run_collectives import instance_paths, prepare
 from .search_table import Row, cost_table, write_table
 
-_project_parameters = pyvrp_solver._search_params
+_project_required = pyvrp_solver._required_params
+_project_search = pyvrp_solver._search_params
+
+# The reduced operator set of ``ops``: PyVRP's operators that move a shipment's
+# visits or whole route tails (single-client and pair swaps that cannot keep a pickup
+# before its delivery are left out).
+_SHIPMENT_OPERATORS = (
+    "Relocate1",
+    "Swap11",
+    "SwapTails",
+    "RelocatePickup",
+    "RelocateDelivery",
+    "RelocateShipment",
+    "RelocateWithDepot",
+    "RemoveAdjacentDepot",
+)
 
 
-def variant(name: str) -> Callable[[Any, Any], Any]:
-    """PyVRP's solve parameters for ``name`` (the project's penalty bound kept)."""
+def _changed(name: str, project: Any) -> Any:
+    """``project``'s PyVRP parameters changed as ``name`` says (penalty bounds
+    kept); ``a+b`` applies both changes."""
+    import pyvrp
+    import pyvrp.search
 
-    def parameters(problem: Any, mapping: Any) -> Any:
-        import pyvrp
-        import pyvrp.search
-
-        project = _project_parameters(problem, mapping)
-        neighbourhood = pyvrp.search.NeighbourhoodParams()
-        perturbation = pyvrp.search.PerturbationParams()
-        if name.startswith("pert"):
-            perturbation = pyvrp.search.PerturbationParams(1, int(name[4:]))
-        elif name.startswith("nn"):
-            neighbourhood = pyvrp.search.NeighbourhoodParams(
-                num_neighbours=int(name[2:])
+    kwargs: dict[str, Any] = {"penalty": project.penalty}
+    for part in name.split("+"):
+        if part.startswith("pert"):
+            kwargs["perturbation"] = pyvrp.search.PerturbationParams(1, int(part[4:]))
+        elif part.startswith("nn"):
+            kwargs["neighbourhood"] = pyvrp.search.NeighbourhoodParams(
+                num_neighbours=int(part[2:])
             )
-        elif name not in ("base", "init", "chain_lcci"):
-            msg = f"unknown variant {name!r}"
+        elif part.startswith("hist"):
+            history = int(part[4:])
+            kwargs["ils"] = pyvrp.IteratedLocalSearchParams(history_length=history)
+        elif part.startswith("upd"):
+            bounds = project.penalty
+            kwargs["penalty"] = pyvrp.PenaltyParams(
+                solutions_between_updates=int(part[3:]),
+                min_penalty=bounds.min_penalty,
+                max_penalty=bounds.max_penalty,
+            )
+        elif part == "ops":
+            required = [getattr(pyvrp.search, op) for op in _SHIPMENT_OPERATORS]
+            optional = [op for op in project.operators if "Optional" in op.__name__]
+            kwargs["operators"] = required + optional
+        elif part not in ("base", "init", "chain_lcci"):
+            msg = f"unknown variant {part!r}"
             raise SystemExit(msg)
-        return pyvrp.SolveParams(
-            penalty=project.penalty,
-            neighbourhood=neighbourhood,
-            perturbation=perturbation,
-        )
+    return pyvrp.SolveParams(**kwargs)
 
-    return parameters
+
+def variant(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """PyVRP's parameters for ``name``, for the required and the optional search
+    (the project's penalty bounds kept in both)."""
+
+    def required(problem: Any) -> Any:
+        return _changed(name, _project_required(problem))
+
+    def optional(problem: Any, mapping: Any) -> Any:
+        return _changed(name, _project_search(problem, mapping))
+
+    return required, optional
 
 
 def run(out: Path, limit_s: float, specs: list[str]) -> None:
@@ -75,7 +114,9 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
             name, names = spec.split(":")
             prep = prepare(name, instance_paths()[name], 20.0)
             for v in names.split(","):
-                pyvrp_solver._search_params = variant(v)
+                required, optional = variant(v)
+                pyvrp_solver._required_params = required
+                pyvrp_solver._search_params = optional
                 t0 = time.perf_counter()
                 params = SolveParams(time_limit_s=limit_s, seed=1)
                 if v in ("init", "chain_lcci"):
@@ -92,7 +133,9 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                         time_limit_s=limit_s - (time.perf_counter() - t0),
                         initial=first,
                     )
-                plan = pyvrp_solver.PyVrpSolver().solve(prep.problem, params)
+                plan = pyvrp_solver.PyVrpSolver(history_length=None).solve(
+                    prep.problem, params
+                )
                 row = {
                     "instance": name,
                     "variant": v,
@@ -103,7 +146,8 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                     "wall": round(time.perf_counter() - t0, 1),
                 }
                 print(json.dumps(row), file=sink, flush=True)
-    pyvrp_solver._search_params = _project_parameters
+    pyvrp_solver._required_params = _project_required
+    pyvrp_solver._search_params = _project_search
 
 
 def markdown(rows: list[Row]) -> list[str]:
