@@ -53,7 +53,7 @@ from logistics.solution import Solution
 from logistics.solvers import SolveParams
 from logistics.solvers.base import FirstSolution
 from logistics.solvers.ortools_solver import OrToolsSolver
-from logistics.solvers.pyvrp_solver import PyVrpSolver
+from logistics.solvers.pyvrp_solver import LATE_ACCEPTANCE_HISTORY, PyVrpSolver
 from logistics.strategies import get_strategy, run_strategy
 from logistics.strategies.base import plan_from_solution
 from logistics.travel import build_travel
@@ -156,13 +156,16 @@ def _ortools(first: FirstSolution, warm: bool) -> Runner:
     return run
 
 
-def _pyvrp(warm: bool, seed: int = 1) -> Runner:
+def _pyvrp(warm: bool, seed: int = 1, history: int | None = None) -> Runner:
+    """PyVRP on the project's model; ``history`` None keeps PyVRP's own search
+    parameters (the peer), else the late-acceptance history the project uses."""
+
     def run(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
         initial = None
         if warm and start is not None:
             initial = plan_from_solution(prep.problem, start)
         params = SolveParams(time_limit_s=limit_s, seed=seed, initial=initial)
-        return PyVrpSolver().solve(prep.problem, params)
+        return PyVrpSolver(history_length=history).solve(prep.problem, params)
 
     return run
 
@@ -178,10 +181,11 @@ BKS_SOLVERS: dict[str, Runner] = {
     **SOLVERS,
     "ortools_lci": _ortools("local_cheapest_insertion", warm=False),
     "ortools_warm": _ortools("local_cheapest_insertion", warm=True),
-    "pyvrp_seed2": _pyvrp(warm=False, seed=2),
-    "pyvrp_warm": _pyvrp(warm=True),
+    "pyvrp_seed2": _pyvrp(warm=False, seed=2, history=LATE_ACCEPTANCE_HISTORY),
+    "pyvrp_warm": _pyvrp(warm=True, history=LATE_ACCEPTANCE_HISTORY),
 }
-"""A BKS run: every backend, from scratch (two strategies / seeds) and warm."""
+"""A BKS run: every backend, from scratch (two strategies / seeds) and warm; the
+second PyVRP seed and the warm start with the project's late-acceptance history."""
 
 
 # -- results and best-known solutions ----------------------------------------------
