@@ -50,6 +50,13 @@ search):
   of LCCI: at 30-80 orders the chain beat LCCI on every instance, and OR-Tools from
   the separate plan found what neither did on melun-p05-o30 (241.65 EUR against
   264.68 for LCCI and 262.85 for the chain; best known 241.75);
+- above :data:`SMALL_REQUESTS` requests (and up to :data:`LCCI_MAX_SIZE`), PyVRP with
+  another seed takes the second core instead of LCCI: with its late-acceptance
+  history shortened (:data:`~.pyvrp_solver.LATE_ACCEPTANCE_HISTORY`) PyVRP alone beat
+  LCCI on all four collectives of 126-200 orders at 20 s (bastia-p14-o126 1,368.34
+  against 1,464.88-1,505.95 EUR, ajaccio-p20-o200 1,850.73 against 1,934.61-1,969.03,
+  ``benchmarks/results/2026-12-03-pyvrp-history.md``), where before that change LCCI
+  won both (``2026-12-03-portfolio-entries.md``);
 - above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
   alone, on the whole budget: LCCI's first solution took 0.3 s at 126 orders and
   15 vans, 1.1 s at 200 orders and 22 vans, and was not done after 60 s at 300 orders
@@ -89,9 +96,8 @@ CHAIN_SHARE = 0.75
 PyVRP alone on three (scenario-melun 125.60 vs 134.28 EUR)."""
 
 SMALL_REQUESTS = 100
-"""Up to this many requests the warm start, not LCCI, runs beside the chain (see the
-module notes: the chain won every collective of 30-80 orders; LCCI won those of
-126 and 200)."""
+"""Up to this many requests the warm start runs beside the chain; above it PyVRP with
+another seed (see the module notes)."""
 
 LCCI_MAX_SIZE = 8_000
 """Largest requests x vehicles for which LCCI is in the portfolio, and for which
@@ -168,7 +174,10 @@ def portfolio(
     scratch_pyvrp: list[Entry] = [(first.name, first, single)]
     if len(problem.requests) <= SMALL_REQUESTS:
         return scratch_pyvrp + warm + lcci + lci
-    return scratch_pyvrp + lcci + warm + lci
+    # Above SMALL_REQUESTS, PyVRP with another seed takes the second core (it beat
+    # LCCI on every collective of 126-200 orders; see the module notes).
+    second = [other_seed(pyvrp, single)] if params.parallel_searches >= 2 else []
+    return scratch_pyvrp + second + lcci + warm + lci
 
 
 def split_budget(entries: list[Entry], budget_s: float, parallel: int) -> list[Entry]:

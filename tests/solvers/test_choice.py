@@ -305,3 +305,31 @@ def test_single_ortools_without_start_races_the_other_insertion(
         "ortools (auto: raced ortools parallel_cheapest_insertion)",
         "ortools parallel_cheapest_insertion (auto: raced ortools)",
     }
+
+
+def _many_shipments(n: int) -> RoutingProblem:
+    points = [(i % 7, i // 7) for i in range(n + 1)]
+    return grid_problem(points, [1] * n, capacity=n, n_vehicles=2, pickups_from=[0] * n)
+
+
+def test_portfolio_second_core_goes_by_size() -> None:
+    """On two cores a small shipment problem with a start races the chain against
+    the warm start; above SMALL_REQUESTS the chain races PyVRP with another seed,
+    and one core runs every search in turn, the chain first."""
+    pytest.importorskip("pyvrp")
+    from logistics.solvers import PyVrpSolver
+    from logistics.solvers.portfolio import SMALL_REQUESTS, portfolio
+
+    backends = {"ortools": OrToolsSolver(), "pyvrp": PyVrpSolver()}
+    small = _many_shipments(SMALL_REQUESTS)
+    start = solve(small, replace(PARAMS, time_limit_s=0.5), backend="ortools")
+    params = replace(RACE, initial=start)
+    labels = [label for label, _, _ in portfolio(small, backends, params)]
+    assert labels[:2] == ["pyvrp then ortools", "ortools from start"]
+    larger = _many_shipments(SMALL_REQUESTS + 1)
+    labels = [label for label, _, _ in portfolio(larger, backends, params)]
+    assert labels[:2] == ["pyvrp then ortools", "pyvrp seed 2"]
+    alone = replace(params, parallel_searches=1)
+    labels = [label for label, _, _ in portfolio(larger, backends, alone)]
+    assert labels[0] == "pyvrp then ortools"
+    assert "pyvrp seed 2" not in labels
