@@ -440,18 +440,24 @@ violation (see :func:`_required_params`)."""
 
 
 LATE_ACCEPTANCE_HISTORY = 50
-"""Late-acceptance history (iterations) of PyVRP's search on shipment problems.
+"""Late-acceptance history (iterations) of PyVRP's search on shipment problems of at
+least :data:`SHORT_HISTORY_MIN_REQUESTS` requests.
 
 PyVRP accepts a candidate that beats the solution of ``history_length`` iterations
-before (until the history is full, the initial solution); its default, 300, suits
+before (until the history is full, its first local optimum); its default, 300, suits
 long runs. At the default 20 s PyVRP makes about 1,300 iterations on a 200-order
 collective (16 ms each), so for a quarter of the run it accepts nearly anything that
-beats its first local optimum. Measured at 20 s on one core, PyVRP seed 1, on eleven
-collectives (``benchmarks/results/2026-12-03-pyvrp-history.md``): history 50 beat 300
-on ten and 100 on nine, e.g. bastia-p14-o126 1,368.34 against 1,620.26 EUR,
-ajaccio-p20-o200 1,850.73 against 2,060.15, ajaccio-p40-o400 4,889.77 against
-5,005.50. Depot-delivery problems (the classic CVRP and VRPTW families) keep PyVRP's
-default: this was measured on shipments only."""
+beats its first local optimum. Measured at 20 s on one core, PyVRP seed 1
+(``benchmarks/results/2026-12-03-pyvrp-history.md``): on all ten collectives of
+60-400 orders history 50 beat 300, e.g. bastia-p14-o126 1,368.34 against 1,620.26
+EUR, ajaccio-p20-o200 1,850.73 against 2,060.15, ajaccio-p40-o400 4,889.77 against
+5,005.50; on the three of 30 orders, where PyVRP makes many more iterations, it was
+worse on two (scenario-melun 136.81 against 129.73, melun-p05-o30 265.00 against
+262.70), so smaller problems keep the default. Depot-delivery problems (the classic
+CVRP and VRPTW families) keep it too: this was measured on shipments only."""
+
+SHORT_HISTORY_MIN_REQUESTS = 50
+"""Fewest requests for which PyVRP's search uses :data:`LATE_ACCEPTANCE_HISTORY`."""
 
 
 def _required_params(problem: RoutingProblem) -> Any:
@@ -545,8 +551,9 @@ class PyVrpSolver:
         ----------
         history_length
             Late-acceptance history of PyVRP's iterated local search on shipment
-            problems (see :data:`LATE_ACCEPTANCE_HISTORY`); ``None`` keeps PyVRP's
-            default (300), as the benchmarks' PyVRP peer does.
+            problems of at least :data:`SHORT_HISTORY_MIN_REQUESTS` requests (see
+            :data:`LATE_ACCEPTANCE_HISTORY`); ``None`` keeps PyVRP's default (300)
+            everywhere, as the benchmarks' PyVRP peer does.
         """
         _import_pyvrp()
         self.history_length = history_length
@@ -675,7 +682,8 @@ class PyVrpSolver:
     ) -> Any:
         """One PyVRP search on ``mapping`` until ``stop`` says so."""
         pyvrp = _import_pyvrp()
-        if self.history_length is not None and problem.has_shipments:
+        short = len(problem.requests) >= SHORT_HISTORY_MIN_REQUESTS
+        if self.history_length is not None and problem.has_shipments and short:
             ils = replace(search.ils, history_length=self.history_length)
             search = pyvrp.SolveParams(  # not a dataclass: every field copied
                 ils=ils,

@@ -242,3 +242,42 @@ def test_several_windows_of_optional_depot_deliveries() -> None:
     assert check_plan(problem, plan) == []
     assert len(plan.unserved) == 1
     assert sum(len(r.visits) for r in plan.routes) == 1
+
+
+@pytest.mark.parametrize(
+    ("shipments", "n", "expected"),
+    [(True, 60, "short"), (True, 30, "default"), (False, 60, "default")],
+)
+def test_late_acceptance_history_goes_by_problem(
+    monkeypatch: pytest.MonkeyPatch, shipments: bool, n: int, expected: str
+) -> None:
+    """PyVRP searches shipment problems of SHORT_HISTORY_MIN_REQUESTS requests or
+    more with the short late-acceptance history, smaller ones and depot deliveries
+    with PyVRP's default; the plan is checked either way."""
+    import pyvrp
+
+    from logistics.solvers import pyvrp_solver
+
+    assert pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS in range(31, 61)
+    default = pyvrp.IteratedLocalSearchParams().history_length
+    short = pyvrp_solver.LATE_ACCEPTANCE_HISTORY
+    assert short < default
+    seen: list[int] = []
+    real_solve = pyvrp.solve
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["params"].ils.history_length)  # type: ignore[attr-defined]
+        return real_solve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pyvrp, "solve", spy)
+    points = [(i % 8, i // 8) for i in range(n + 1)]
+    pickups = [0] * n if shipments else None
+    problem = grid_problem(
+        points, [1] * n, capacity=n, n_vehicles=2, pickups_from=pickups
+    )
+    plan = PyVrpSolver().solve(problem, SolveParams(time_limit_s=0.3))
+    assert check_plan(problem, plan) == []
+    assert set(seen) == {short if expected == "short" else default}
+    seen.clear()
+    PyVrpSolver(history_length=None).solve(problem, SolveParams(time_limit_s=0.3))
+    assert set(seen) == {default}
