@@ -314,11 +314,11 @@ def _many_shipments(n: int) -> RoutingProblem:
 
 def test_portfolio_second_core_goes_by_size() -> None:
     """On two cores a small shipment problem with a start races the chain against
-    the warm start; above SMALL_REQUESTS the chain races PyVRP with another seed,
-    and one core runs every search in turn, the chain first."""
+    the warm start; above SMALL_REQUESTS the chain races PyVRP with another seed and
+    a shorter history, and one core runs every search in turn, the chain first."""
     pytest.importorskip("pyvrp")
     from logistics.solvers import PyVrpSolver
-    from logistics.solvers.portfolio import SMALL_REQUESTS, portfolio
+    from logistics.solvers.portfolio import SECOND_HISTORY, SMALL_REQUESTS, portfolio
 
     backends = {"ortools": OrToolsSolver(), "pyvrp": PyVrpSolver()}
     small = _many_shipments(SMALL_REQUESTS)
@@ -328,8 +328,9 @@ def test_portfolio_second_core_goes_by_size() -> None:
     assert labels[:2] == ["pyvrp then ortools", "ortools from start"]
     larger = _many_shipments(SMALL_REQUESTS + 1)
     labels = [label for label, _, _ in portfolio(larger, backends, params)]
-    assert labels[:2] == ["pyvrp then ortools", "pyvrp seed 2"]
+    second = f"pyvrp seed 2 history {SECOND_HISTORY}"
+    assert labels[:2] == ["pyvrp then ortools", second]
     alone = replace(params, parallel_searches=1)
     labels = [label for label, _, _ in portfolio(larger, backends, alone)]
     assert labels[0] == "pyvrp then ortools"
-    assert "pyvrp seed 2" not in labels
+    assert second not in labels
