@@ -5,7 +5,9 @@ Usage::
     python -m benchmarks.bench_portfolio_entries OUT.jsonl INSTANCE:ENTRY,ENTRY ...
     python -m benchmarks.bench_portfolio_entries --markdown OUT.md IN.jsonl ...
 
-An entry is ``KIND@SECONDS``: ``pyvrpN`` (PyVRP from scratch, seed N), ``lcci``,
+An entry is ``KIND@SECONDS``: ``pyvrpN`` (PyVRP from scratch, seed N, PyVRP's own
+search parameters), ``pyvrpNhH`` (the same with late-acceptance history H, as the
+project sets it), ``chain`` (the portfolio's PyVRP then OR-Tools), ``lcci``,
 ``lci``, ``pci`` (OR-Tools from scratch with local cheapest cost insertion, local
 cheapest insertion, parallel cheapest insertion, then guided local search),
 ``warm`` (OR-Tools from the separate plan), ``lcci1`` / ``lci1`` (OR-Tools' first
@@ -27,7 +29,10 @@ from logistics.plan import Plan, evaluate
 from logistics.solution import Solution
 from logistics.solvers import SolveParams
 from logistics.solvers.base import FirstSolution
+from logistics.solvers.chain import Chain
 from logistics.solvers.ortools_solver import OrToolsSolver
+from logistics.solvers.portfolio import CHAIN_SHARE
+from logistics.solvers.pyvrp_solver import PyVrpSolver
 
 from .run_collectives import (
     Prepared,
@@ -57,8 +62,19 @@ def _first_only(first: FirstSolution) -> Runner:
     return run
 
 
+def _chain(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
+    """The portfolio's first search: PyVRP (the project's settings) then OR-Tools."""
+    chain = Chain(PyVrpSolver(), OrToolsSolver(), CHAIN_SHARE)
+    return chain.solve(prep.problem, SolveParams(time_limit_s=limit_s))
+
+
 def _runner(kind: str) -> Runner:
     """The benchmark's runner for a search kind (see the module notes)."""
+    if kind == "chain":
+        return _chain
+    if kind.startswith("pyvrp") and "h" in kind[5:]:
+        seed, history = kind[5:].split("h")
+        return _pyvrp(warm=False, seed=int(seed), history=int(history))
     if kind.startswith("pyvrp"):
         return _pyvrp(warm=False, seed=int(kind[5:] or 1))
     if kind in _FIRST:
