@@ -46,10 +46,16 @@ The order depends on the problem's size, measured on the collectives family at t
 default 20 s (``benchmarks/results/2026-12-03-portfolio-entries.md``, one core per
 search):
 
-- up to :data:`SMALL_REQUESTS` requests, the warm start takes the second core instead
-  of LCCI: at 30-80 orders the chain beat LCCI on every instance, and OR-Tools from
-  the separate plan found what neither did on melun-p05-o30 (241.65 EUR against
-  264.68 for LCCI and 262.85 for the chain; best known 241.75);
+- below :data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests, the warm start
+  takes the second core instead of LCCI: at 30-80 orders the chain beat LCCI on every
+  instance, and OR-Tools from the separate plan found what neither did on
+  melun-p05-o30 (241.65 EUR against 264.68 for LCCI and 262.85 for the chain, before
+  PyVRP's penalty fix);
+- from there up to :data:`SMALL_REQUESTS` requests, the chain again with the next
+  seed takes the second core: on the four collectives of 60-80 orders the warm start
+  never beat the chain (e.g. melun-p10-o80 471.40 against 430.88 EUR, ajaccio-p10-o80
+  793.84 against 719.96) while PyVRP with seed 2 did once (ajaccio-p10-o80 694.10;
+  ``benchmarks/results/2026-12-03-portfolio-entries-2.md``);
 - above :data:`SMALL_REQUESTS` requests (and up to :data:`LCCI_MAX_SIZE`), PyVRP with
   another seed and a shorter late-acceptance history (:data:`SECOND_HISTORY`) takes
   the second core instead of LCCI: with its late-acceptance
@@ -76,6 +82,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .chain import Chain
+from .pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS
 
 if TYPE_CHECKING:
     from ..problem import RoutingProblem
@@ -197,6 +204,13 @@ def portfolio(
     first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
     scratch_pyvrp: list[Entry] = [(first.name, first, single)]
     if len(problem.requests) <= SMALL_REQUESTS:
+        if (
+            len(problem.requests) >= SHORT_HISTORY_MIN_REQUESTS
+            and params.parallel_searches >= 2
+        ):
+            # 50-100 orders: the chain again with another seed beside it (the warm
+            # start never beat the chain there; see the module notes).
+            return [*scratch_pyvrp, other_seed(first, single), *warm, *lcci, *lci]
         return scratch_pyvrp + warm + lcci + lci
     # Above SMALL_REQUESTS, PyVRP with another seed and a shorter history takes the
     # second core (it beat LCCI on every collective of 126-200 orders; see the

@@ -313,19 +313,31 @@ def _many_shipments(n: int) -> RoutingProblem:
 
 
 def test_portfolio_second_core_goes_by_size() -> None:
-    """On two cores a small shipment problem with a start races the chain against
-    the warm start; above SMALL_REQUESTS the chain races PyVRP with another seed and
-    a shorter history, and one core runs every search in turn, the chain first."""
+    """On two cores a shipment problem of fewer than SHORT_HISTORY_MIN_REQUESTS
+    requests with a start races the chain against the warm start, one of up to
+    SMALL_REQUESTS against the chain with another seed; above SMALL_REQUESTS the
+    chain races PyVRP with another seed and a shorter history, and one core runs
+    every search in turn, the chain first."""
     pytest.importorskip("pyvrp")
     from logistics.solvers import PyVrpSolver
     from logistics.solvers.portfolio import SECOND_HISTORY, SMALL_REQUESTS, portfolio
+    from logistics.solvers.pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS
 
     backends = {"ortools": OrToolsSolver(), "pyvrp": PyVrpSolver()}
+    few = _many_shipments(SHORT_HISTORY_MIN_REQUESTS - 1)
+    start = solve(few, replace(PARAMS, time_limit_s=0.5), backend="ortools")
+    params = replace(RACE, initial=start)
+    labels = [label for label, _, _ in portfolio(few, backends, params)]
+    assert labels[:2] == ["pyvrp then ortools", "ortools from start"]
     small = _many_shipments(SMALL_REQUESTS)
     start = solve(small, replace(PARAMS, time_limit_s=0.5), backend="ortools")
     params = replace(RACE, initial=start)
     labels = [label for label, _, _ in portfolio(small, backends, params)]
-    assert labels[:2] == ["pyvrp then ortools", "ortools from start"]
+    assert labels[:3] == [
+        "pyvrp then ortools",
+        "pyvrp then ortools seed 2",
+        "ortools from start",
+    ]
     larger = _many_shipments(SMALL_REQUESTS + 1)
     labels = [label for label, _, _ in portfolio(larger, backends, params)]
     second = f"pyvrp seed 2 history {SECOND_HISTORY}"
