@@ -16,11 +16,14 @@ best plan the checker accepts:
    (OR-Tools' cost insertion had not finished its first solution); on Melun, OR-Tools
    from PyVRP's plan moved the one tour onto a better-placed farm's van (125.60 vs
    134.28 EUR, ``benchmarks/results/2026-12-02-chain.md``);
-2. OR-Tools from scratch, local cheapest cost insertion (LCCI; best at 30 s on the
+2. on two cores and 50 requests or more, a second PyVRP search: the chain again with
+   seed 2 (up to :data:`SMALL_REQUESTS` requests), or PyVRP alone with seed 2 and a
+   shorter late-acceptance history (:data:`SECOND_HISTORY`);
+3. OR-Tools from scratch, local cheapest cost insertion (LCCI; best at 30 s on the
    14-farm collective above), on problems up to :data:`LCCI_MAX_SIZE`;
-3. OR-Tools from the given start (the separate plan), when one is given (first when
+4. OR-Tools from the given start (the separate plan), when one is given (first when
    PyVRP does not apply);
-4. OR-Tools from scratch with the scenario's first-solution strategy (local cheapest
+5. OR-Tools from scratch with the scenario's first-solution strategy (local cheapest
    insertion, LCI, by default; LCI when the scenario asks for LCCI, which 2 runs).
 
 With ``parallel_searches`` p >= 2 the first p searches run side by side in worker
