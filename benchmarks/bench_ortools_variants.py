@@ -88,18 +88,17 @@ def variant(name: str) -> Callable[[SolveParams], Any]:
     meta = enums.LocalSearchMetaheuristic
 
     def parameters(params: SolveParams) -> Any:
-        search = _project_parameters(params)
-        if name.startswith("lns") and name != "lns":
-            search = _project_parameters(replace(params, large_neighbourhoods=True))
-        if name.removeprefix("lns").startswith("nbr"):
-            ratio = int(name.removeprefix("lns")[3:]) / 100
-            search.ls_operator_neighbors_ratio = ratio
+        tuned = name.removeprefix("lns")  # nbrN, lamN (after lns: with LNS)
+        with_lns = name in ("lns", "onetrip_lns") or tuned != name
+        search = _project_parameters(replace(params, large_neighbourhoods=with_lns))
+        if tuned.startswith("nbr"):
+            search.ls_operator_neighbors_ratio = int(tuned[3:]) / 100
             search.ls_operator_min_neighbors = 10
-        elif name.removeprefix("lns").startswith("lam"):
-            lam = int(name.removeprefix("lns")[3:]) / 100
+        elif tuned.startswith("lam"):
+            lam = int(tuned[3:]) / 100
             search.guided_local_search_lambda_coefficient = lam
         elif name in ("lns", "onetrip_lns"):
-            search = _project_parameters(replace(params, large_neighbourhoods=True))
+            pass
         elif name == "ils":
             search.use_iterated_local_search = True
             search.local_search_metaheuristic = meta.GREEDY_DESCENT

@@ -85,7 +85,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .chain import Chain
-from .pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS
+from .pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS, PyVrpSolver
 
 if TYPE_CHECKING:
     from ..problem import RoutingProblem
@@ -109,8 +109,10 @@ CHAIN_SHARE = 0.75
 PyVRP alone on three (scenario-melun 125.60 vs 134.28 EUR)."""
 
 SMALL_REQUESTS = 100
-"""Up to this many requests the warm start runs beside the chain; above it PyVRP with
-another seed (see the module notes)."""
+"""Up to this many requests the second core runs the warm start (below
+:data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests) or the chain with another
+seed; above it PyVRP with another seed and :data:`SECOND_HISTORY` (see the module
+notes)."""
 
 LCCI_MAX_SIZE = 8_000
 """Largest requests x vehicles for which LCCI is in the portfolio, and for which
@@ -141,8 +143,6 @@ def other_seed(solver: Solver, params: SolveParams) -> Entry:
 def _greedier_pyvrp(params: SolveParams) -> Entry:
     """PyVRP with the next seed and :data:`SECOND_HISTORY`, labelled ``"pyvrp seed
     <n> history <h>"``."""
-    from .pyvrp_solver import PyVrpSolver
-
     seed = params.seed + 1
     label = f"pyvrp seed {seed} history {SECOND_HISTORY}"
     return (label, PyVrpSolver(SECOND_HISTORY), replace(params, seed=seed))
