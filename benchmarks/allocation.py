@@ -49,6 +49,7 @@ from logistics.coalitions import (
 from logistics.executors import dask_executor, local_executor, usable_cores
 from logistics.game_repair import repair_values
 from logistics.plan_store import PlanStore
+from logistics.split import default_strata
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM_DIRS = [ROOT.parent / "shared" / "data" / "osm"]
@@ -73,8 +74,11 @@ def run_case(
     max_samples: int,
     tolerance: float,
     unions: bool = False,
+    strata: int | None = None,
 ) -> dict[str, Any]:
-    """Run one case on one executor from an empty plan store; return the figures."""
+    """Run one case on one executor from an empty plan store; return the figures
+    (``strata``: sampled Shapley's strata per producer, ``None`` for
+    :func:`~logistics.split.default_strata`)."""
     path, mode = CASES[name]
     scenario = load_scenario(ROOT / path)
     travel = build_travel(scenario, scenario_dir=scenario.source_dir, osm_dirs=OSM_DIRS)
@@ -91,7 +95,12 @@ def run_case(
                 figures = _exact(context, pool, budget)
             else:
                 figures = _sampled(
-                    context, pool, budget, max_samples, tolerance, unions
+                    context,
+                    pool,
+                    budget,
+                    (max_samples, tolerance),
+                    unions,
+                    default_strata(len(players)) if strata is None else strata,
                 )
         wall = time.perf_counter() - t0
     return {
@@ -188,10 +197,11 @@ def _sampled(
     context: Any,
     pool: Executor,
     budget: CoalitionBudget,
-    max_samples: int,
-    tolerance: float,
+    stopping: tuple[int, float],
     unions: bool,
+    strata: int | None,
 ) -> dict[str, Any]:
+    max_samples, tolerance = stopping
     values: dict[Any, Any] = {}
     rounds = []
 
@@ -219,6 +229,7 @@ def _sampled(
         tolerance=tolerance,
         first_round=8,
         max_samples=max_samples,
+        strata=strata,
     )
     everyone = frozenset(players)
     grand = oracle([everyone])[everyone]
@@ -239,6 +250,7 @@ def _sampled(
             sum(x * x for x in est.std_error.values()) ** 0.5, 2
         ),
         "union_starts": unions,
+        "strata": strata,
     }
 
 
@@ -272,6 +284,8 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
                     f"{r['sum_std_error_eur']}); union starts "
                     + ("on" if r["union_starts"] else "off")
                 )
+            if r.get("strata") is not None:
+                note += f"; {r['strata']} bands of coalition sizes per producer"
         else:
             note = (
                 f"alone {r['standalone_sum_eur']} EUR; nucleolus "
@@ -307,6 +321,13 @@ def main() -> None:
     parser.add_argument("--max-samples", type=int, default=2000)
     parser.add_argument("--tolerance", type=float, default=0.5)
     parser.add_argument(
+        "--strata",
+        type=int,
+        default=None,
+        help="Sampled cases: strata per producer (bands of coalition sizes; "
+        "default as logistics allocate).",
+    )
+    parser.add_argument(
         "--union-starts",
         action="store_true",
         help="Sampled cases: start S + {i} from the union of S's and i's plans.",
@@ -333,6 +354,7 @@ def main() -> None:
                 args.max_samples,
                 args.tolerance,
                 args.union_starts,
+                args.strata,
             )
             print(json.dumps(row), flush=True)
             rows.append(row)

@@ -51,6 +51,7 @@ __all__ = [
     "proportional",
     "shapley_exact",
     "shapley_sampled",
+    "size_bands",
 ]
 
 Game = Mapping[frozenset[str], float]
@@ -178,6 +179,7 @@ def shapley_sampled(
     first_round: int = 8,
     batch: int | None = None,
     max_samples: int = 20_000,
+    strata: int | None = None,
 ) -> SampledShapley:
     """Estimate the Shapley value by stratified sampling, until precise enough.
 
@@ -195,6 +197,12 @@ def shapley_sampled(
     8-player game over 200 seeds, 1.96 standard errors cover the exact value 88-95 %
     of the time from 2 to 30 samples per stratum (43-91 % before these two
     corrections; ``benchmarks/README.md``, allocation).
+
+    With ``strata``, the sizes 1 to n - 2 are grouped into that many bands of
+    consecutive sizes (:func:`size_bands`): a sample of band B draws its size
+    uniformly in B, so the band's mean estimates the mean of its sizes' strata and
+    weighs |B| / n (still unbiased; the band's sample variance includes the spread
+    between its sizes, so its standard error stays honest).
 
     Parameters
     ----------
@@ -219,46 +227,95 @@ def shapley_sampled(
         Samples per later round (default 2 n^2 / 2 = n^2).
     max_samples
         Budget of marginal contributions.
+    strata
+        Strata per player for the coalitions of 1 to n - 2 others (bands of sizes,
+        see :func:`size_bands`); ``None`` (default) gives each size its own. The
+        first round draws ``first_round`` samples per stratum, so fewer strata make
+        it smaller for many players: at 40 players, 6,080 marginal costs with one
+        stratum per size, 640 with 4 bands.
     """
     _check_players(players)
     n = len(players)
     rng = np.random.default_rng(seed)
     batch = batch or n * n
+    bands = size_bands(n, strata)
     samples: dict[tuple[int, int], list[float]] = {
-        (i, k): [] for i in range(n) for k in range(n)
+        (i, b): [] for i in range(n) for b in range(len(bands))
     }
-    # The first round fits within max_samples (at least 2 per open stratum).
-    open_strata = max(1, n * max(0, n - 2))
-    per = max(MIN_FIRST_ROUND, min(first_round, (max_samples - 2 * n) // open_strata))
-    todo = {key: (1 if key[1] in (0, n - 1) else per) for key in samples}
+    single = _single_bands(bands, n)
+    # The first round fits within max_samples (at least MIN_FIRST_ROUND per open
+    # stratum).
+    open_strata = max(1, n * (len(bands) - len(single)))
+    per = max(
+        MIN_FIRST_ROUND,
+        min(first_round, (max_samples - len(single) * n) // open_strata),
+    )
+    todo = {key: (1 if key[1] in single else per) for key in samples}
     total = 0
     while True:
-        draws = _draw(players, todo, rng)
+        draws = _draw(players, bands, todo, rng)
         values = value_of({c for _, s, si in draws for c in (s, si)})
         for key, s, si in draws:
             samples[key].append(_value(values, si) - _value(values, s))
         total += len(draws)
-        est, se, sd = _estimate(players, samples)
+        est, se, sd = _estimate(players, bands, samples)
         if max(se.values()) <= tolerance or total >= max_samples:
             break
-        todo = _allocate(sd, samples, min(batch, max_samples - total), n)
+        todo = _allocate(sd, bands, min(batch, max_samples - total), n)
     return SampledShapley(est, se, total, max(se.values()) <= tolerance)
+
+
+def size_bands(n: int, strata: int | None = None) -> list[tuple[int, ...]]:
+    """Sizes of the coalition of others, by stratum, for ``n`` players.
+
+    Size 0 and (with two players or more) size n - 1 hold a single coalition each
+    and keep a stratum of their own; the sizes 1 to n - 2 are split into ``strata``
+    bands of consecutive sizes of near-equal width (``None``: one band per size).
+
+    Examples
+    --------
+    >>> size_bands(6)
+    [(0,), (1,), (2,), (3,), (4,), (5,)]
+    >>> size_bands(6, 2)
+    [(0,), (1, 2), (3, 4), (5,)]
+    """
+    if strata is not None and strata < 1:
+        msg = f"strata must be at least 1; got {strata!r}"
+        raise AllocationError(msg)
+    inner = list(range(1, n - 1))
+    parts = len(inner) if strata is None else min(strata, len(inner))
+    middle = (
+        [tuple(int(k) for k in b) for b in np.array_split(inner, parts)]
+        if inner
+        else []
+    )
+    ends = [(0,)] + ([(n - 1,)] if n > 1 else [])
+    return ends[:1] + [b for b in middle if b] + ends[1:]
+
+
+def _single_bands(bands: Sequence[tuple[int, ...]], n: int) -> set[int]:
+    """Bands that hold a single coalition (sizes 0 and n - 1)."""
+    return {b for b, sizes in enumerate(bands) if sizes in ((0,), (n - 1,))}
 
 
 def _draw(
     players: Sequence[str],
+    bands: Sequence[tuple[int, ...]],
     todo: Mapping[tuple[int, int], int],
     rng: np.random.Generator,
 ) -> list[tuple[tuple[int, int], frozenset[str], frozenset[str]]]:
-    """Random coalitions of each stratum: (stratum, S, S + i), in a fixed order."""
+    """Random coalitions of each stratum: (stratum, S, S + i), in a fixed order (a
+    band of several sizes draws the size first, uniformly)."""
     n = len(players)
     out = []
-    for (i, k), m in sorted(todo.items()):
+    for (i, b), m in sorted(todo.items()):
         others = [j for j in range(n) if j != i]
+        sizes = bands[b]
         for _ in range(m):
+            k = sizes[0] if len(sizes) == 1 else int(rng.choice(sizes))
             chosen = rng.choice(len(others), size=k, replace=False)
             s = frozenset(players[others[c]] for c in chosen)
-            out.append(((i, k), s, s | {players[i]}))
+            out.append(((i, b), s, s | {players[i]}))
     return out
 
 
@@ -271,7 +328,9 @@ strata's variance (see :func:`_estimate`)."""
 
 
 def _estimate(
-    players: Sequence[str], samples: Mapping[tuple[int, int], list[float]]
+    players: Sequence[str],
+    bands: Sequence[tuple[int, ...]],
+    samples: Mapping[tuple[int, int], list[float]],
 ) -> tuple[dict[str, float], dict[str, float], dict[tuple[int, int], float]]:
     """Estimates, standard errors and strata standard deviations.
 
@@ -285,48 +344,54 @@ def _estimate(
     95 % on a constructed 8-player game; ``benchmarks/README.md``, allocation).
     """
     n = len(players)
+    single = _single_bands(bands, n)
     est, se = {}, {}
     sd = {}
     for i, p in enumerate(players):
         s2 = {
-            k: float(np.var(xs, ddof=1)) if len(xs) > 1 else 0.0
-            for k in range(n)
-            if len(xs := samples[(i, k)]) > 0
+            b: float(np.var(xs, ddof=1)) if len(xs) > 1 else 0.0
+            for b in range(len(bands))
+            if len(xs := samples[(i, b)]) > 0
         }
         # Strata k = 0 and n - 1 hold a single coalition: no variance to estimate.
-        open_ = [k for k in range(1, n - 1)]
-        dof = sum(len(samples[(i, k)]) - 1 for k in open_ if len(samples[(i, k)]) > 1)
+        open_ = [b for b in range(len(bands)) if b not in single]
+        dof = sum(len(samples[(i, b)]) - 1 for b in open_ if len(samples[(i, b)]) > 1)
         pooled = (
-            sum((len(samples[(i, k)]) - 1) * s2[k] for k in open_ if s2.get(k)) / dof
+            sum((len(samples[(i, b)]) - 1) * s2[b] for b in open_ if s2.get(b)) / dof
             if dof > 0
             else 0.0
         )
         mean, var = 0.0, 0.0
-        for k in range(n):
-            xs = samples[(i, k)]
-            mean += float(np.mean(xs)) / n
-            v = s2[k]
-            if 0 < k < n - 1:
+        for b, sizes in enumerate(bands):
+            xs = samples[(i, b)]
+            weight = len(sizes) / n
+            mean += float(np.mean(xs)) * weight
+            v = s2[b]
+            if b not in single:
                 v = max(v, pooled * PRIOR_SAMPLES / (len(xs) + PRIOR_SAMPLES))
-            sd[(i, k)] = math.sqrt(v)
-            var += v / len(xs) / n**2
+            sd[(i, b)] = math.sqrt(v)
+            var += v / len(xs) * weight**2
         est[p], se[p] = mean, math.sqrt(var)
     return est, se, sd
 
 
 def _allocate(
     sd: Mapping[tuple[int, int], float],
-    samples: Mapping[tuple[int, int], list[float]],
+    bands: Sequence[tuple[int, ...]],
     budget: int,
     n: int,
 ) -> dict[tuple[int, int], int]:
     """Next round's samples per stratum, in proportion to the strata's standard
-    deviations plus their mean (strata with one coalition, k = 0 or n - 1, need no
-    more). The added mean is a defensive share: every stratum keeps getting samples
-    even when its estimated deviation is small, so that a stratum whose first
-    samples missed its rare large marginal costs is not starved (with allocation by
-    deviation alone, coverage fell as samples grew)."""
-    open_sd = {key: s for key, s in sd.items() if key[1] not in (0, n - 1)}
+    deviations (times their bands' widths) plus their mean (strata with one
+    coalition, k = 0 or n - 1, need no more). The added mean is a defensive share:
+    every stratum keeps getting samples even when its estimated deviation is small,
+    so that a stratum whose first samples missed its rare large marginal costs is
+    not starved (with allocation by deviation alone, coverage fell as samples
+    grew)."""
+    single = _single_bands(bands, n)
+    open_sd = {
+        key: s * len(bands[key[1]]) for key, s in sd.items() if key[1] not in single
+    }
     floor = sum(open_sd.values()) / len(open_sd) if open_sd else 0.0
     open_strata = {key: s + floor for key, s in open_sd.items()}
     weight = sum(open_strata.values())

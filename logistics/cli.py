@@ -239,7 +239,7 @@ _ALLOCATE_HELP = (
 
 
 def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from .split import MAX_EXACT, METHODS, SPLIT_STRATEGIES
+    from .split import BANDED_FROM, MAX_EXACT, METHODS, SAMPLED_STRATA, SPLIT_STRATEGIES
 
     cmd = sub.add_parser("allocate", help=_ALLOCATE_HELP, description=_ALLOCATE_HELP)
     cmd.add_argument("scenario", type=Path, help="Scenario YAML file.")
@@ -300,6 +300,14 @@ def _add_allocate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=int,
         default=20_000,
         help="... or after this many marginal costs (default 20,000).",
+    )
+    cmd.add_argument(
+        "--strata",
+        type=int,
+        default=None,
+        help="Strata per producer of sampled Shapley: coalition sizes grouped into "
+        f"this many bands (default: one per size below {BANDED_FROM} producers, "
+        f"{SAMPLED_STRATA} bands from there).",
     )
     cmd.add_argument(
         "--no-cache", action="store_true", help="Rebuild and solve everything again."
@@ -363,6 +371,7 @@ def _allocate(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             max_exact=args.max_exact,
             tolerance_eur=args.tolerance,
             max_samples=args.max_samples,
+            strata=args.strata,
             progress=progress,
             use_cache=not args.no_cache,
         )

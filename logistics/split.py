@@ -59,14 +59,17 @@ if TYPE_CHECKING:
     from .travel import TravelData
 
 __all__ = [
+    "BANDED_FROM",
     "COLLECTIVE",
     "MAX_EXACT",
     "METHODS",
+    "SAMPLED_STRATA",
     "SPLIT_STRATEGIES",
     "FairSplit",
     "ProducerShare",
     "allocate",
     "check_split_strategy",
+    "default_strata",
     "fair_split",
     "split_table",
 ]
@@ -96,6 +99,32 @@ to split (each producer pays its own routes)."""
 MAX_EXACT = 14
 """Most producers for which every coalition is solved (exact Shapley, nucleolus,
 EPM, core and partition)."""
+
+BANDED_FROM = 26
+"""Fewest producers for which sampled Shapley groups coalition sizes into
+:data:`SAMPLED_STRATA` bands by default (:func:`default_strata`)."""
+
+SAMPLED_STRATA = 4
+"""Strata per producer of a sampled Shapley value from :data:`BANDED_FROM`
+producers (bands of coalition sizes, :func:`~logistics.allocation.size_bands`)."""
+
+
+def default_strata(producers: int) -> int | None:
+    """Strata per producer of sampled Shapley for ``producers`` producers: one per
+    coalition size (``None``) below :data:`BANDED_FROM`, else
+    :data:`SAMPLED_STRATA` bands.
+
+    The first round draws at least 4 samples per stratum and coalition solves grow
+    with size: one stratum per size costs 4 n (n - 2) marginal costs, 6,080 at 40
+    producers (about 6 h of coalition solves on 2 cores,
+    ``benchmarks/results/2026-12-03-coalitions-p40-timing.md``); 4 bands cost 640.
+    Bands stay unbiased; their standard errors covered the exact value a little less
+    often on a constructed 14-player game (1.96 standard errors: 89-90 % with 4
+    bands, 95 % with one stratum per size; ``benchmarks/README.md``, allocation).
+    The 25-producer benchmark, measured with one stratum per size, keeps it.
+    """
+    return None if producers < BANDED_FROM else SAMPLED_STRATA
+
 
 COLLECTIVE = "(collective)"
 """Settlement party owning the pool vehicles that no producer owns."""
@@ -241,6 +270,7 @@ def fair_split(
     max_exact: int = MAX_EXACT,
     tolerance_eur: float = 0.5,
     max_samples: int = 20_000,
+    strata: int | None = None,
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> FairSplit:
@@ -278,6 +308,9 @@ def fair_split(
     max_samples
         Most marginal costs sampled (each needs c(S) and c(S + i)) when the
         standard errors stay above ``tolerance_eur``.
+    strata
+        Strata per producer of sampled Shapley (bands of coalition sizes,
+        :func:`~logistics.allocation.size_bands`); ``None``: :func:`default_strata`.
     progress
         Called with (coalitions done, coalitions to do).
     use_cache
@@ -302,6 +335,11 @@ def fair_split(
             "max_exact and max_samples must be >= 1 and tolerance_eur >= 0; got "
             f"{max_exact!r}, {max_samples!r} and {tolerance_eur!r}"
         )
+        raise AllocationError(msg)
+    if strata is None:
+        strata = default_strata(len(scenario.producers))
+    if strata is not None and strata < 1:
+        msg = f"strata must be >= 1; got {strata!r}"
         raise AllocationError(msg)
     check_split_strategy(scenario, strategy)
     exact = len(scenario.producers) <= max_exact
@@ -335,7 +373,7 @@ def fair_split(
                     exact,
                     pool,
                     longer,
-                    (tolerance_eur, max_samples),
+                    (tolerance_eur, max_samples, strata),
                     progress if r == 0 else None,
                     strategy,
                 )
@@ -532,13 +570,13 @@ def _one_split(
     exact: bool,
     executor: Executor | None,
     budget: CoalitionBudget | None,
-    stopping: tuple[float, int],
+    stopping: tuple[float, int, int | None],
     progress: Progress | None,
     strategy: str = "pooled",
 ) -> FairSplit:
     """The split with one seed; ``stopping`` is sampled Shapley's (tolerance in
-    EUR, most samples)."""
-    tolerance_eur, max_samples = stopping
+    EUR, most samples, strata per producer)."""
+    tolerance_eur, max_samples, strata = stopping
     players = context.producer_ids
     candidates = _candidates(context, comparison, strategy)
     values: dict[frozenset[str], CoalitionValue] = {}
@@ -617,6 +655,7 @@ def _one_split(
             seed=seed,
             tolerance=tolerance_eur,
             max_samples=max_samples,
+            strata=strata,
         )
         sampled_co2e = alloc.shapley_sampled(
             players,
@@ -624,13 +663,20 @@ def _one_split(
             seed=seed,
             tolerance=tolerance_eur / 10,
             max_samples=max_samples,
+            strata=strata,
         )
         raw_sum = sum(sampled.values.values())
         shares = _rescaled(sampled.values, values[everyone].cost_eur)
         co2e_shares = _rescaled(sampled_co2e.values, values[everyone].co2e_kg)
         std_error = dict(sampled.std_error)
         notes.append(
-            f"Shapley sampled (stratified, seed {seed}), stopping rule: every "
+            f"Shapley sampled (stratified, seed {seed}, "
+            + (
+                "one stratum per coalition size"
+                if strata is None
+                else f"{strata} bands of coalition sizes"
+            )
+            + "), stopping rule: every "
             f"standard error at most {tolerance_eur:.2f} EUR, or {max_samples:,} "
             f"marginal costs: {_outcome(sampled, 'EUR')}; CO2e (at most "
             f"{tolerance_eur / 10:.3f} kg): {_outcome(sampled_co2e, 'kg')}"

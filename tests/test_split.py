@@ -13,7 +13,14 @@ from logistics.cli import main
 from logistics.coalitions import CoalitionBudget
 from logistics.exceptions import AllocationError
 from logistics.report.allocation import write_allocation
-from logistics.split import METHODS, allocate, fair_split
+from logistics.split import (
+    BANDED_FROM,
+    METHODS,
+    SAMPLED_STRATA,
+    allocate,
+    default_strata,
+    fair_split,
+)
 
 from .conftest import tiny_raw
 
@@ -180,8 +187,10 @@ def test_sampled_path_and_replicates_on_a_small_collective(three_farms):
         split.grand_cost_eur, abs=1e-6
     )
     assert all(s.std_error_eur >= 0 for s in split.shares)
-    assert any("sampled" in note for note in split.notes)
+    assert any("one stratum per coalition size" in note for note in split.notes)
     assert split.game.repair is None  # sampled values are read as they come
+    with pytest.raises(AllocationError, match="strata must be >= 1"):
+        fair_split(three_farms, method="shapley", max_exact=2, strata=0)
     with pytest.raises(AllocationError, match="nucleolus needs every coalition"):
         fair_split(three_farms, method="nucleolus", max_exact=2)
     twice = fair_split(three_farms, method="shapley", budget=BUDGET, replicates=2)
@@ -206,3 +215,11 @@ def test_run_shows_the_shapley_split_for_a_small_collective(tmp_path, capsys):
     assert main(["run", str(scenario), "-q", "--no-shapley", "--out", str(bare)]) == 0
     assert "Who pays what" not in capsys.readouterr().out
     assert "allocation" not in json.loads((bare / "report.json").read_text())
+
+
+def test_sampled_shapley_groups_sizes_into_bands_for_large_collectives():
+    """From BANDED_FROM producers the first round would need 4 n (n - 2) marginal
+    costs with one stratum per coalition size: bands take over."""
+    assert default_strata(BANDED_FROM - 1) is None
+    assert default_strata(BANDED_FROM) == SAMPLED_STRATA
+    assert default_strata(40) == SAMPLED_STRATA
