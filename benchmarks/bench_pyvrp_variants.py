@@ -13,6 +13,9 @@ penalty bounds in both its searches, unless said):
 - ``nnN``: N granular neighbours (default 50);
 - ``histN``: late-acceptance history of N iterations (default 300);
 - ``updN``: penalties updated every N registered solutions (default 500);
+- ``noOP``: without PyVRP's operator ``OP`` (e.g. ``noRelocateShipment``);
+- ``stageP+V``: variant ``V`` without RelocateShipment on P % of the budget, then
+  ``V`` from its plan;
 - ``a+b``: both changes (e.g. ``hist50+upd50``);
 - ``ops``: only the operators that move a shipment's visits or route tails
   (:data:`_SHIPMENT_OPERATORS`), plus those for optional requests;
@@ -83,11 +86,18 @@ def _changed(name: str, project: Any) -> Any:
                 min_penalty=bounds.min_penalty,
                 max_penalty=bounds.max_penalty,
             )
+        elif part.startswith("no"):
+            ops = kwargs.get("operators", project.operators)
+            kwargs["operators"] = [op for op in ops if op.__name__ != part[2:]]
         elif part == "ops":
             required = [getattr(pyvrp.search, op) for op in _SHIPMENT_OPERATORS]
             optional = [op for op in project.operators if "Optional" in op.__name__]
             kwargs["operators"] = required + optional
-        elif part not in ("base", "init", "chain_lcci"):
+        elif not part.startswith("stage") and part not in (
+            "base",
+            "init",
+            "chain_lcci",
+        ):
             msg = f"unknown variant {part!r}"
             raise SystemExit(msg)
     return pyvrp.SolveParams(**kwargs)
@@ -104,6 +114,25 @@ def variant(name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return _changed(name, _project_search(problem, mapping))
 
     return required, optional
+
+
+def _staged(problem: Any, name: str, params: SolveParams) -> Any:
+    """``stageP+rest``: ``rest`` without RelocateShipment on P % of the budget, then
+    ``rest`` from its plan on what is left."""
+    head, _, rest = name.partition("+")
+    share = int(head[5:]) / 100
+    rest = rest or "base"
+    t0 = time.perf_counter()
+    solver = pyvrp_solver.PyVrpSolver(history_length=None)
+    fast = variant(f"{rest}+noRelocateShipment")
+    pyvrp_solver._required_params, pyvrp_solver._search_params = fast
+    first = solver.solve(
+        problem, replace(params, time_limit_s=params.time_limit_s * share)
+    )
+    pyvrp_solver._required_params, pyvrp_solver._search_params = variant(rest)
+    left = params.time_limit_s - (time.perf_counter() - t0)
+    second = solver.solve(problem, replace(params, time_limit_s=left, initial=first))
+    return min((first, second), key=lambda p: evaluate(problem, p))
 
 
 def run(out: Path, limit_s: float, specs: list[str]) -> None:
@@ -133,9 +162,12 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                         time_limit_s=limit_s - (time.perf_counter() - t0),
                         initial=first,
                     )
-                plan = pyvrp_solver.PyVrpSolver(history_length=None).solve(
-                    prep.problem, params
-                )
+                if v.startswith("stage"):
+                    plan = _staged(prep.problem, v, params)
+                else:
+                    plan = pyvrp_solver.PyVrpSolver(history_length=None).solve(
+                        prep.problem, params
+                    )
                 row = {
                     "instance": name,
                     "variant": v,
