@@ -83,7 +83,7 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                 backend._REQUIRED_SHARE = project_share if share is None else share
                 watch.seen = False
                 t0 = time.perf_counter()
-                plan = backend.PyVrpSolver(history_length=None).solve(
+                plan = backend.PyVrpSolver(history_length=None, lean_from=None).solve(
                     prep.problem, SolveParams(time_limit_s=limit_s, seed=1)
                 )
                 row = {

@@ -16,6 +16,7 @@ penalty bounds in both its searches, unless said):
 - ``noOP``: without PyVRP's operator ``OP`` (e.g. ``noRelocateShipment``);
 - ``stageP+V``: variant ``V`` without RelocateShipment on P % of the budget, then
   ``V`` from its plan;
+- ``seedN``: PyVRP's seed N (default 1);
 - ``a+b``: both changes (e.g. ``hist50+upd50``);
 - ``ops``: only the operators that move a shipment's visits or route tails
   (:data:`_SHIPMENT_OPERATORS`), plus those for optional requests;
@@ -93,7 +94,7 @@ def _changed(name: str, project: Any) -> Any:
             required = [getattr(pyvrp.search, op) for op in _SHIPMENT_OPERATORS]
             optional = [op for op in project.operators if "Optional" in op.__name__]
             kwargs["operators"] = required + optional
-        elif not part.startswith("stage") and part not in (
+        elif not part.startswith(("stage", "seed")) and part not in (
             "base",
             "init",
             "chain_lcci",
@@ -123,7 +124,7 @@ def _staged(problem: Any, name: str, params: SolveParams) -> Any:
     share = int(head[5:]) / 100
     rest = rest or "base"
     t0 = time.perf_counter()
-    solver = pyvrp_solver.PyVrpSolver(history_length=None)
+    solver = pyvrp_solver.PyVrpSolver(history_length=None, lean_from=None)
     fast = variant(f"{rest}+noRelocateShipment")
     pyvrp_solver._required_params, pyvrp_solver._search_params = fast
     first = solver.solve(
@@ -147,7 +148,8 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                 pyvrp_solver._required_params = required
                 pyvrp_solver._search_params = optional
                 t0 = time.perf_counter()
-                params = SolveParams(time_limit_s=limit_s, seed=1)
+                seeds = [int(x[4:]) for x in v.split("+") if x.startswith("seed")]
+                params = SolveParams(time_limit_s=limit_s, seed=(seeds or [1])[0])
                 if v in ("init", "chain_lcci"):
                     first = OrToolsSolver().solve(
                         prep.problem,
@@ -165,9 +167,9 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                 if v.startswith("stage"):
                     plan = _staged(prep.problem, v, params)
                 else:
-                    plan = pyvrp_solver.PyVrpSolver(history_length=None).solve(
-                        prep.problem, params
-                    )
+                    plan = pyvrp_solver.PyVrpSolver(
+                        history_length=None, lean_from=None
+                    ).solve(prep.problem, params)
                 row = {
                     "instance": name,
                     "variant": v,

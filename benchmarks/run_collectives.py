@@ -158,14 +158,19 @@ def _ortools(first: FirstSolution, warm: bool) -> Runner:
 
 def _pyvrp(warm: bool, seed: int = 1, history: int | None = None) -> Runner:
     """PyVRP on the project's model; ``history`` None keeps PyVRP's own search
-    parameters (the peer), else the late-acceptance history the project uses."""
+    parameters (the peer: every operator, history 300), else the late-acceptance
+    history the project uses (and its lean search on large problems)."""
 
     def run(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
         initial = None
         if warm and start is not None:
             initial = plan_from_solution(prep.problem, start)
         params = SolveParams(time_limit_s=limit_s, seed=seed, initial=initial)
-        return PyVrpSolver(history_length=history).solve(prep.problem, params)
+        if history is None:
+            solver = PyVrpSolver(history_length=None, lean_from=None)
+        else:
+            solver = PyVrpSolver(history_length=history)
+        return solver.solve(prep.problem, params)
 
     return run
 

@@ -68,7 +68,9 @@ search):
   ``benchmarks/results/2026-12-03-pyvrp-history.md``), where before that change LCCI
   won both (``2026-12-03-portfolio-entries.md``);
 - above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
-  alone, on the whole budget (beside it the second PyVRP search above): LCCI's
+  alone, on the whole budget (beside it the second PyVRP search above; from
+  :data:`~.pyvrp_solver.LEAN_MIN_REQUESTS` requests both search without PyVRP's
+  slowest operator, RelocateShipment, which took 5/6 of their time): LCCI's
   first solution took 0.3 s at 126 orders and
   15 vans, 1.1 s at 200 orders and 22 vans, and was not done after 60 s at 300 orders
   and 35 vans (104 orders still out); PyVRP at 3/4 of 20 s left 2 of 400 orders

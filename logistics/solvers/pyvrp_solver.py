@@ -459,6 +459,25 @@ CVRP and VRPTW families) keep it too: this was measured on shipments only."""
 SHORT_HISTORY_MIN_REQUESTS = 50
 """Fewest requests for which PyVRP's search uses :data:`LATE_ACCEPTANCE_HISTORY`."""
 
+LEAN_LEFT_OUT = ("RelocateShipment",)
+"""PyVRP operators left out of the search on shipment problems of at least
+:data:`LEAN_MIN_REQUESTS` requests."""
+
+LEAN_MIN_REQUESTS = 250
+"""Fewest requests for which PyVRP searches without :data:`LEAN_LEFT_OUT`.
+
+RelocateShipment tries, for each neighbour V of a pickup, every delivery position
+after V in V's route: on vaduz-p20-o200 it takes 5/6 of PyVRP's time (26 ms per
+iteration with it, 4.4 ms without). Where iterations are scarce that costs more than
+the moves it finds. Measured at 20 s, one core per search
+(``benchmarks/results/2026-12-03-pyvrp-variants-2.md``): on the three collectives of
+300-400 orders, leaving it out was better in 6 of 8 (seed, history) pairs, e.g.
+ajaccio-p40-o400 4,300.50 against 7,336.27 EUR (seed 2, history 30; with it one
+order stayed unserved) and 4,714.86 against 4,889.77 (seed 1, history 50),
+ajaccio-p30-o300 3,262.51 against 3,587.69, worse in one (ajaccio-p30-o300, seed 2:
+3,599.78 against 3,407.22); on the three of 126-200 orders it was worse in all five
+pairs (bastia-p14-o126 1,521.59 against 1,368.34), so those keep it."""
+
 
 def _required_params(problem: RoutingProblem) -> Any:
     """PyVRP search parameters for the search with every request required: penalty
@@ -544,7 +563,11 @@ class PyVrpSolver:
 
     name = "pyvrp"
 
-    def __init__(self, history_length: int | None = LATE_ACCEPTANCE_HISTORY) -> None:
+    def __init__(
+        self,
+        history_length: int | None = LATE_ACCEPTANCE_HISTORY,
+        lean_from: int | None = LEAN_MIN_REQUESTS,
+    ) -> None:
         """Check that PyVRP is installed.
 
         Parameters
@@ -554,9 +577,14 @@ class PyVrpSolver:
             problems of at least :data:`SHORT_HISTORY_MIN_REQUESTS` requests (see
             :data:`LATE_ACCEPTANCE_HISTORY`); ``None`` keeps PyVRP's default (300)
             everywhere, as the benchmarks' PyVRP peer does.
+        lean_from
+            Shipment problems of at least this many requests are searched without
+            :data:`LEAN_LEFT_OUT` (see :data:`LEAN_MIN_REQUESTS`); ``None``: never,
+            as the benchmarks' PyVRP peer does.
         """
         _import_pyvrp()
         self.history_length = history_length
+        self.lean_from = lean_from
 
     def unsupported(self, problem: RoutingProblem) -> list[str]:
         """Return the model features PyVRP cannot handle.
@@ -683,13 +711,18 @@ class PyVrpSolver:
         """One PyVRP search on ``mapping`` until ``stop`` says so."""
         pyvrp = _import_pyvrp()
         short = len(problem.requests) >= SHORT_HISTORY_MIN_REQUESTS
+        ils, operators = search.ils, search.operators
         if self.history_length is not None and problem.has_shipments and short:
-            ils = replace(search.ils, history_length=self.history_length)
+            ils = replace(ils, history_length=self.history_length)
+        lean = self.lean_from is not None and len(problem.requests) >= self.lean_from
+        if lean and problem.has_shipments:
+            operators = [op for op in operators if op.__name__ not in LEAN_LEFT_OUT]
+        if ils is not search.ils or operators is not search.operators:
             search = pyvrp.SolveParams(  # not a dataclass: every field copied
                 ils=ils,
                 penalty=search.penalty,
                 neighbourhood=search.neighbourhood,
-                operators=search.operators,
+                operators=operators,
                 display_interval=search.display_interval,
                 perturbation=search.perturbation,
             )

@@ -281,3 +281,46 @@ def test_late_acceptance_history_goes_by_problem(
     seen.clear()
     PyVrpSolver(history_length=None).solve(problem, SolveParams(time_limit_s=0.3))
     assert set(seen) == {default}
+
+
+def test_lean_search_leaves_relocate_shipment_out_from_its_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From ``lean_from`` requests PyVRP searches without LEAN_LEFT_OUT; below it
+    (and with ``lean_from=None``) with every operator; the plan still serves every
+    request and passes the checker."""
+    from logistics.solvers import pyvrp_solver
+
+    assert pyvrp_solver.LEAN_LEFT_OUT == ("RelocateShipment",)
+    assert pyvrp_solver.LEAN_MIN_REQUESTS in range(201, 300)
+    import pyvrp
+
+    seen: list[set[str]] = []
+    real_solve = pyvrp.solve
+
+    def spy(*args: object, **kwargs: object) -> object:
+        ops = kwargs["params"].operators  # type: ignore[attr-defined]
+        seen.append({op.__name__ for op in ops})
+        return real_solve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pyvrp, "solve", spy)
+    n = 12
+    points = [(i % 4, i // 4) for i in range(n + 1)]
+    problem = grid_problem(
+        points, [1] * n, capacity=n, n_vehicles=2, pickups_from=[0] * n
+    )
+    plan = PyVrpSolver(lean_from=n).solve(problem, SolveParams(time_limit_s=0.3))
+    assert check_plan(problem, plan) == []
+    assert not plan.unserved
+    assert seen
+    assert all("RelocateShipment" not in ops for ops in seen)
+    assert all("RelocatePickup" in ops for ops in seen)
+    for solver in (
+        PyVrpSolver(lean_from=n + 1),
+        PyVrpSolver(),
+        PyVrpSolver(None, None),
+    ):
+        seen.clear()
+        solver.solve(problem, SolveParams(time_limit_s=0.3))
+        assert seen
+        assert all("RelocateShipment" in ops for ops in seen)
