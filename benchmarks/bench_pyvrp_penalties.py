@@ -29,7 +29,7 @@ from logistics.plan import evaluate
 from logistics.solvers import SolveParams
 from logistics.solvers import pyvrp_solver as backend
 
-from .run_collectives import instance_paths, prepare
+from .run_collectives import instance_paths, prepare, published_pyvrp
 
 
 class _FellBack(logging.Handler):
@@ -83,7 +83,7 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                 backend._REQUIRED_SHARE = project_share if share is None else share
                 watch.seen = False
                 t0 = time.perf_counter()
-                plan = backend.PyVrpSolver(history_length=None, lean_from=None).solve(
+                plan = published_pyvrp().solve(
                     prep.problem, SolveParams(time_limit_s=limit_s, seed=1)
                 )
                 row = {

@@ -42,7 +42,7 @@ from logistics.plan import evaluate
 from logistics.solvers import SolveParams, pyvrp_solver
 from logistics.solvers.ortools_solver import OrToolsSolver
 
-from .run_collectives import instance_paths, prepare
+from .run_collectives import instance_paths, prepare, published_pyvrp
 from .search_table import Row, cost_table, write_table
 
 _project_required = pyvrp_solver._required_params
@@ -124,7 +124,7 @@ def _staged(problem: Any, name: str, params: SolveParams) -> Any:
     share = int(head[5:]) / 100
     rest = rest or "base"
     t0 = time.perf_counter()
-    solver = pyvrp_solver.PyVrpSolver(history_length=None, lean_from=None)
+    solver = published_pyvrp()
     fast = variant(f"{rest}+noRelocateShipment")
     pyvrp_solver._required_params, pyvrp_solver._search_params = fast
     first = solver.solve(
@@ -167,9 +167,7 @@ def run(out: Path, limit_s: float, specs: list[str]) -> None:
                 if v.startswith("stage"):
                     plan = _staged(prep.problem, v, params)
                 else:
-                    plan = pyvrp_solver.PyVrpSolver(
-                        history_length=None, lean_from=None
-                    ).solve(prep.problem, params)
+                    plan = published_pyvrp().solve(prep.problem, params)
                 row = {
                     "instance": name,
                     "variant": v,

@@ -156,6 +156,12 @@ def _ortools(first: FirstSolution, warm: bool) -> Runner:
     return run
 
 
+def published_pyvrp() -> PyVrpSolver:
+    """PyVRP on the project's model with PyVRP's own search parameters (every
+    operator, history 300): the peer a user would otherwise run."""
+    return PyVrpSolver(history_length=None, lean_from=None)
+
+
 def _pyvrp(warm: bool, seed: int = 1, history: int | None = None) -> Runner:
     """PyVRP on the project's model; ``history`` None keeps PyVRP's own search
     parameters (the peer: every operator, history 300), else the late-acceptance
@@ -166,10 +172,7 @@ def _pyvrp(warm: bool, seed: int = 1, history: int | None = None) -> Runner:
         if warm and start is not None:
             initial = plan_from_solution(prep.problem, start)
         params = SolveParams(time_limit_s=limit_s, seed=seed, initial=initial)
-        if history is None:
-            solver = PyVrpSolver(history_length=None, lean_from=None)
-        else:
-            solver = PyVrpSolver(history_length=history)
+        solver = published_pyvrp() if history is None else PyVrpSolver(history)
         return solver.solve(prep.problem, params)
 
     return run

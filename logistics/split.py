@@ -115,12 +115,13 @@ def default_strata(producers: int) -> int | None:
     :data:`SAMPLED_STRATA` bands.
 
     The first round draws at least 4 samples per stratum and coalition solves grow
-    with size: one stratum per size costs 4 n (n - 2) marginal costs, 6,080 at 40
-    producers (about 6 h of coalition solves on 2 cores,
-    ``benchmarks/results/2026-12-03-coalitions-p40-timing.md``); 4 bands cost 640.
-    Bands stay unbiased; their standard errors covered the exact value a little less
-    often on a constructed 14-player game (1.96 standard errors: 89-90 % with 4
-    bands, 95 % with one stratum per size; ``benchmarks/README.md``, allocation).
+    with size: one stratum per size costs 4 n (n - 2) + 2 n marginal costs, 6,160 at
+    40 producers (about 6 h of coalition solves on 2 cores,
+    ``benchmarks/results/2026-12-03-coalitions-p40-timing.md``); 4 bands cost 720
+    (59.3 min, ``benchmarks/results/2026-12-03-allocation-sampled40.md``). Bands
+    stay unbiased; their standard errors covered the exact value a little less often
+    on a constructed 14-player game (1.96 standard errors: 89-90 % with 4 bands,
+    94.6 % with one stratum per size; ``benchmarks/README.md``, allocation).
     The 25-producer benchmark, measured with one stratum per size, keeps it.
     """
     return None if producers < BANDED_FROM else SAMPLED_STRATA
