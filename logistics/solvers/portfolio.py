@@ -7,8 +7,9 @@ vs 730-897 EUR from scratch at 30 s; OR-Tools with local cheapest *cost* inserti
 reached 674 EUR). So within the budget ``auto`` runs several searches and keeps the
 best plan the checker accepts:
 
-1. PyVRP from scratch then OR-Tools from its plan (:class:`~.chain.Chain`, PyVRP on
-   :data:`CHAIN_SHARE` of the budget), when PyVRP supports the problem (one time
+1. up to :data:`SMALL_REQUESTS` requests, PyVRP from scratch then OR-Tools from its
+   plan (:class:`~.chain.Chain`, PyVRP on :data:`CHAIN_SHARE` of the budget); above
+   it, PyVRP alone on the whole budget; when PyVRP supports the problem (one time
    window per visit of a shipment; restricting visits to one window was measured
    worse, see ``benchmarks/bench_pyvrp_windows.py``): on a generated 40-farm,
    400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
@@ -59,6 +60,13 @@ search):
   never beat the chain (e.g. melun-p10-o80 471.40 against 430.88 EUR, ajaccio-p10-o80
   793.84 against 719.96) while PyVRP with seed 2 did once (ajaccio-p10-o80 694.10;
   ``benchmarks/results/2026-12-03-portfolio-entries-2.md``);
+- above :data:`SMALL_REQUESTS` requests PyVRP searches alone on the first core: at
+  126-200 orders at 20 s, PyVRP on the whole budget beat the chain on three of four
+  collectives (ajaccio-p20-o200 1,795.11 against 1,859.29 EUR, vaduz-p20-o200
+  1,517.43 against 1,543.26), the chain won bastia-p14-o126 by 0.1 %
+  (``benchmarks/results/2026-12-03-portfolio-entries-3.md``): at these sizes
+  OR-Tools' last quarter rarely improves PyVRP's plan, and PyVRP loses a quarter of
+  its iterations;
 - above :data:`SMALL_REQUESTS` requests (and up to :data:`LCCI_MAX_SIZE`), PyVRP with
   another seed and a shorter late-acceptance history (:data:`SECOND_HISTORY`) takes
   the second core instead of LCCI: with its late-acceptance
@@ -111,14 +119,14 @@ CHAIN_SHARE = 0.75
 PyVRP alone on three (scenario-melun 125.60 vs 134.28 EUR)."""
 
 SMALL_REQUESTS = 100
-"""Up to this many requests the second core runs the warm start (below
-:data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests) or the chain with another
-seed; above it PyVRP with another seed and :data:`SECOND_HISTORY` (see the module
-notes)."""
+"""Up to this many requests the first core runs the chain and the second the warm
+start (below :data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests) or the chain
+with another seed; above it the first core runs PyVRP alone and the second PyVRP with
+another seed and :data:`SECOND_HISTORY` (see the module notes)."""
 
 LCCI_MAX_SIZE = 8_000
-"""Largest requests x vehicles for which LCCI is in the portfolio, and for which
-PyVRP shares its search with OR-Tools (:class:`~.chain.Chain`); above it PyVRP
+"""Largest requests x vehicles for which LCCI is in the portfolio (after the PyVRP
+searches, so it runs on one core only, in turn); above it the portfolio is the PyVRP
 searches alone. Measured: 200 x 27 = 5,400 (LCCI's first solution in about 1 s),
 300 x 35 = 10,500 (none after 60 s)."""
 
@@ -206,9 +214,9 @@ def portfolio(
         if params.parallel_searches >= 2:
             alone.append(_greedier_pyvrp(single))
         return alone
-    first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
-    scratch_pyvrp: list[Entry] = [(first.name, first, single)]
     if len(problem.requests) <= SMALL_REQUESTS:
+        first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
+        scratch_pyvrp: list[Entry] = [(first.name, first, single)]
         if (
             len(problem.requests) >= SHORT_HISTORY_MIN_REQUESTS
             and params.parallel_searches >= 2
@@ -217,11 +225,12 @@ def portfolio(
             # start never beat the chain there; see the module notes).
             return [*scratch_pyvrp, other_seed(first, single), *warm, *lcci, *lci]
         return scratch_pyvrp + warm + lcci + lci
-    # Above SMALL_REQUESTS, PyVRP with another seed and a shorter history takes the
-    # second core (it beat LCCI on every collective of 126-200 orders; see the
-    # module notes).
+    # Above SMALL_REQUESTS, PyVRP alone on the whole budget (OR-Tools' share of the
+    # chain rarely improved its plan there), and PyVRP with another seed and a
+    # shorter history on the second core (it beat LCCI on every collective of
+    # 126-200 orders; see the module notes).
     second = [_greedier_pyvrp(single)] if params.parallel_searches >= 2 else []
-    return scratch_pyvrp + second + lcci + warm + lci
+    return [("pyvrp", pyvrp, single), *second, *lcci, *warm, *lci]
 
 
 def split_budget(entries: list[Entry], budget_s: float, parallel: int) -> list[Entry]:
