@@ -117,7 +117,7 @@ def proportional(
     s = sum(weights[p] for p in players)
     if s <= 0:
         return {p: total / len(players) for p in players}
-    return {p: total * weights[p] / s for p in players}
+    return {p: total * (weights[p] / s) for p in players}  # ratio first: denormals
 
 
 # -- Shapley ---------------------------------------------------------------------------
@@ -540,7 +540,8 @@ def epm(players: Sequence[str], game: Game) -> EpmResult:
 
     min f subject to f >= x_i / c({i}) - x_j / c({j}) for all i != j, x(S) <= c(S)
     for every proper S (relaxed to the least core when the core is empty) and
-    x(N) = c(N). Players with c({i}) = 0 take no part in the ratio constraints.
+    x(N) = c(N). Players with c({i}) near 0 (below 1e-6 of the largest stand-alone
+    cost) take no part in the ratio constraints.
     """
     _check_players(players)
     n = len(players)
@@ -548,9 +549,12 @@ def epm(players: Sequence[str], game: Game) -> EpmResult:
         return EpmResult({players[0]: _value(game, frozenset(players))}, 0.0, 0.0)
     rows, values, grand = _coalition_rows(players, game)
     t = least_core_epsilon(players, game)
-    relax = max(0.0, -t) + 1e-9 * max(1.0, abs(grand))
+    # The least core's epsilon comes from an LP solved to HiGHS' feasibility
+    # tolerance (1e-7), so the relaxation carries that much slack: with 1e-9 a
+    # 3-player game with c({i}) = 1e-6 EUR was declared infeasible.
+    relax = max(0.0, -t) + _TOL * max(1.0, abs(grand))
     alone = [_value(game, frozenset({p})) for p in players]
-    tiny = 1e-9 * max(1.0, *map(abs, alone))  # too small to divide by
+    tiny = 1e-6 * max(1.0, *map(abs, alone))  # too small to divide by
     ratio_rows = []
     for i, j in itertools.permutations(range(n), 2):
         if alone[i] > tiny and alone[j] > tiny:
