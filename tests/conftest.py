@@ -15,13 +15,12 @@ from logistics.network import RoadNetwork, load_network
 from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 from logistics.scenario import Scenario, parse_scenario
 
+# Property tests draw the same examples on every run (a test run is reproducible and
+# CI cannot fail by chance); HYPOTHESIS_PROFILE=explore draws new ones, as when
+# hypothesis found the EPM LP's near-zero stand-alone case (tests/test_allocation.py).
 settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
-"""Property tests draw the same examples on every run (a test run is reproducible
-and CI cannot fail by chance); ``HYPOTHESIS_PROFILE=explore`` draws new ones, as when
-hypothesis found the EPM LP's near-zero stand-alone case
-(``tests/test_allocation.py``)."""
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_OSM = ROOT / "scenarios" / "osm"

@@ -206,13 +206,14 @@ def portfolio(
         # Several windows per visit: the warm start, then LCI (on Ajaccio LCI beat
         # LCCI by 53 EUR at 20 s), LCCI last.
         return warm + lci + lcci
+    # Above SMALL_REQUESTS requests: PyVRP alone on the whole budget (OR-Tools'
+    # share of the chain rarely improved its plan there), and beside it, when a
+    # core is free, PyVRP with another seed and a shorter history (SECOND_HISTORY;
+    # it beat LCCI on every collective of 126-200 orders; see the module notes).
+    second = [_greedier_pyvrp(single)] if params.parallel_searches >= 2 else []
+    alone: list[Entry] = [("pyvrp", pyvrp, single), *second]
     if large:
-        # LCCI would not finish its first solution and PyVRP needs all its budget:
-        # PyVRP alone, and beside it, when a core is free, PyVRP with another seed
-        # and a shorter history (SECOND_HISTORY).
-        alone: list[Entry] = [("pyvrp", pyvrp, single)]
-        if params.parallel_searches >= 2:
-            alone.append(_greedier_pyvrp(single))
+        # LCCI would not finish its first solution and PyVRP needs all its budget.
         return alone
     if len(problem.requests) <= SMALL_REQUESTS:
         first: Solver = pyvrp if ortools is None else Chain(pyvrp, ortools, CHAIN_SHARE)
@@ -225,12 +226,7 @@ def portfolio(
             # start never beat the chain there; see the module notes).
             return [*scratch_pyvrp, other_seed(first, single), *warm, *lcci, *lci]
         return scratch_pyvrp + warm + lcci + lci
-    # Above SMALL_REQUESTS, PyVRP alone on the whole budget (OR-Tools' share of the
-    # chain rarely improved its plan there), and PyVRP with another seed and a
-    # shorter history on the second core (it beat LCCI on every collective of
-    # 126-200 orders; see the module notes).
-    second = [_greedier_pyvrp(single)] if params.parallel_searches >= 2 else []
-    return [("pyvrp", pyvrp, single), *second, *lcci, *warm, *lci]
+    return [*alone, *lcci, *warm, *lci]
 
 
 def split_budget(entries: list[Entry], budget_s: float, parallel: int) -> list[Entry]:
