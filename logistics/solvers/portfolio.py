@@ -95,6 +95,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .chain import Chain
+from .decompose import DECOMPOSE_MIN_REQUESTS, PART_REQUESTS, Decomposed, areas
 from .pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS, PyVrpSolver
 
 if TYPE_CHECKING:
@@ -212,6 +213,17 @@ def portfolio(
     # it beat LCCI on every collective of 126-200 orders; see the module notes).
     second = [_greedier_pyvrp(single)] if params.parallel_searches >= 2 else []
     alone: list[Entry] = [("pyvrp", pyvrp, single), *second]
+    if len(problem.requests) >= DECOMPOSE_MIN_REQUESTS and areas(problem) >= 2:
+        # By parts (see the module notes): the second core with one more part, the
+        # next seed and SECOND_HISTORY, so both part sizes that won are raced.
+        parts = max(2, round(len(problem.requests) / PART_REQUESTS))
+        first_label = f"pyvrp by {parts} parts"
+        alone = [(first_label, Decomposed(pyvrp, parts=parts), single)]
+        if params.parallel_searches >= 2:
+            seed = params.seed + 1
+            more = Decomposed(PyVrpSolver(SECOND_HISTORY), parts=parts + 1)
+            label = f"pyvrp by {parts + 1} parts seed {seed} history {SECOND_HISTORY}"
+            alone.append((label, more, replace(single, seed=seed)))
     if large:
         # LCCI would not finish its first solution and PyVRP needs all its budget.
         return alone

@@ -350,3 +350,37 @@ def test_portfolio_second_core_goes_by_size() -> None:
         "ortools from start",
         "ortools local_cheapest_insertion",
     ]
+
+
+def test_portfolio_searches_by_parts_from_decompose_min_requests() -> None:
+    """From DECOMPOSE_MIN_REQUESTS requests of farms in several places, PyVRP by
+    parts (round(requests / PART_REQUESTS), at least two) races PyVRP by one part
+    more with another seed and a shorter history; with all orders from one farm
+    there is nothing to split and PyVRP searches alone."""
+    pytest.importorskip("pyvrp")
+    from logistics.solvers import PyVrpSolver
+    from logistics.solvers.decompose import DECOMPOSE_MIN_REQUESTS
+    from logistics.solvers.portfolio import SECOND_HISTORY, portfolio
+
+    backends = {"ortools": OrToolsSolver(), "pyvrp": PyVrpSolver()}
+    n = DECOMPOSE_MIN_REQUESTS
+    one_farm = _many_shipments(n)
+    labels = [label for label, _, _ in portfolio(one_farm, backends, RACE)]
+    assert labels[0] == "pyvrp"
+    farms = [i % 4 * 7 for i in range(n)]
+    points = [(i % 7, i // 7) for i in range(n + 1)]
+    problem = grid_problem(points, [1] * n, capacity=n, n_vehicles=2, pickups_from=farms)
+    grouped = replace(
+        problem,
+        requests=tuple(
+            replace(r, group=f"farm {farms[i]}") for i, r in enumerate(problem.requests)
+        ),
+    )
+    labels = [label for label, _, _ in portfolio(grouped, backends, RACE)]
+    assert labels[:2] == [
+        "pyvrp by 2 parts",
+        f"pyvrp by 3 parts seed 2 history {SECOND_HISTORY}",
+    ]
+    alone = replace(RACE, parallel_searches=1)
+    labels = [label for label, _, _ in portfolio(grouped, backends, alone)]
+    assert labels[:2] == ["pyvrp by 2 parts", "ortools lcci"]
