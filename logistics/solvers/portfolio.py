@@ -75,6 +75,21 @@ search):
   against 1,464.88-1,505.95 EUR, ajaccio-p20-o200 1,850.73 against 1,934.61-1,969.03,
   ``benchmarks/results/2026-12-03-pyvrp-history.md``), where before that change LCCI
   won both (``2026-12-03-portfolio-entries.md``);
+- from :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests of farms in two places or
+  more, PyVRP searches by parts (:class:`~.decompose.Decomposed`: farms grouped by
+  area, each part alone on 60 % of the budget, then the whole from their union), on
+  ``round(requests / PART_REQUESTS)`` parts (at least two) on the first core and one
+  part more, with the next seed and :data:`SECOND_HISTORY`, on the second. Measured
+  at 20 s on the five collectives of 200-400 orders, two searches side by side
+  (``benchmarks/results/2026-12-03-decompose.md``): on the three of 300-400 orders
+  the race by parts beat the race of PyVRP alone on every one (ajaccio-p30-o300
+  3,036.58 against 3,158.17 EUR, bastia-p30-o300 2,712.69 against 2,942.33,
+  ajaccio-p40-o400 3,981.50 against 4,222.62), though 4 of the 12 single searches
+  by parts ended above PyVRP alone's better search; at 200 orders by parts was no
+  better (hence the threshold), at 126 worse (871.85 against 860.03 EUR: 10 chilled
+  orders had no refrigerated van in their part). Neither part count won everywhere
+  (3 parts beat 2 on bastia-p30-o300 and ajaccio-p40-o400, 2 won ajaccio-p30-o300),
+  so the two cores race neighbouring counts;
 - above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
   alone, on the whole budget (beside it the second PyVRP search above; from
   :data:`~.pyvrp_solver.LEAN_MIN_REQUESTS` requests both search without PyVRP's
