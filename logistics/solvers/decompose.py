@@ -279,6 +279,4 @@ class Decomposed:
         )
         plans_ok = [p for p in (whole, union) if not check_plan(problem, p)]
         best = min(plans_ok or [whole], key=lambda p: evaluate(problem, p))
-        return replace(
-            best, backend=self.name, wall_time_s=time.perf_counter() - t0
-        )
+        return replace(best, backend=self.name, wall_time_s=time.perf_counter() - t0)

@@ -369,7 +369,9 @@ def test_portfolio_searches_by_parts_from_decompose_min_requests() -> None:
     assert labels[0] == "pyvrp"
     farms = [i % 4 * 7 for i in range(n)]
     points = [(i % 7, i // 7) for i in range(n + 1)]
-    problem = grid_problem(points, [1] * n, capacity=n, n_vehicles=2, pickups_from=farms)
+    problem = grid_problem(
+        points, [1] * n, capacity=n, n_vehicles=2, pickups_from=farms
+    )
     grouped = replace(
         problem,
         requests=tuple(

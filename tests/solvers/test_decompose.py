@@ -160,7 +160,9 @@ def test_whole_search_starts_from_the_union_within_the_budget() -> None:
     assert {len(p1.requests), len(p2.requests)} == {8, 5}
     assert a.time_limit_s + b.time_limit_s == pytest.approx(1.8)
     assert whole is problem
-    assert last.time_limit_s <= 3 - (inner.plans[0].wall_time_s + inner.plans[1].wall_time_s)
+    assert last.time_limit_s <= 3 - (
+        inner.plans[0].wall_time_s + inner.plans[1].wall_time_s
+    )
     assert last.initial is not None
     union = last.initial
     assert len(union.unserved) == 1
