@@ -18,7 +18,9 @@ delivers in town). :class:`Decomposed` therefore
    so orders can still move between parts.
 
 It returns the cheaper checked plan of the union and the last search. Measured on the
-collectives at 20 s: ``benchmarks/results/2026-12-03-decompose.md``.
+collectives at 20 s (``benchmarks/results/2026-12-03-decompose.md``): in a first version,
+giving the parts 40 % of the budget instead of 60 % was worse on all five collectives of 200-400
+orders.
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ orders); the search on the whole problem gets the rest."""
 
 DECOMPOSE_MIN_REQUESTS = 250
 """Fewest requests for which the portfolio searches by parts (see
-:mod:`.portfolio`). At 200 orders by parts was no better than PyVRP alone (four
-searches each on two collectives: means 1,487 against 1,466 EUR on vaduz-p20-o200,
-1,733 against 1,739 on ajaccio-p20-o200); at 300-400 it was better on all three."""
+:mod:`.portfolio`): better than PyVRP alone on the three collectives of 300-400
+orders; at 200 orders level or better depending on the part count, which at 300
+orders ranked the other way round."""
 
 _SLACK = 1.25
 """A part may take this many times its even share of the orders while farms are

@@ -9,7 +9,8 @@ best plan the checker accepts:
 
 1. up to :data:`SMALL_REQUESTS` requests, PyVRP from scratch then OR-Tools from its
    plan (:class:`~.chain.Chain`, PyVRP on :data:`CHAIN_SHARE` of the budget); above
-   it, PyVRP alone on the whole budget; when PyVRP supports the problem (one time
+   it, PyVRP alone on the whole budget (by parts from
+   :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests); when PyVRP supports the problem (one time
    window per visit of a shipment; restricting visits to one window was measured
    worse, see ``benchmarks/bench_pyvrp_windows.py``): on a generated 40-farm,
    400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
@@ -82,13 +83,15 @@ search):
   part more, with the next seed and :data:`SECOND_HISTORY`, on the second. Measured
   at 20 s on the five collectives of 200-400 orders, two searches side by side
   (``benchmarks/results/2026-12-03-decompose.md``): on the three of 300-400 orders
-  the race by parts beat the race of PyVRP alone on every one (ajaccio-p30-o300
-  3,036.58 against 3,158.17 EUR, bastia-p30-o300 2,712.69 against 2,942.33,
-  ajaccio-p40-o400 3,981.50 against 4,222.62), though 4 of the 12 single searches
-  by parts ended above PyVRP alone's better search; at 200 orders by parts was no
-  better (hence the threshold), at 126 worse (871.85 against 860.03 EUR: 10 chilled
-  orders had no refrigerated van in their part). Neither part count won everywhere
-  (3 parts beat 2 on bastia-p30-o300 and ajaccio-p40-o400, 2 won ajaccio-p30-o300),
+  this race beat the race of PyVRP alone it replaces (ajaccio-p30-o300 3,036.58
+  against 3,158.72 EUR, bastia-p30-o300 2,686.18 against 2,981.59, ajaccio-p40-o400
+  3,993.13 against 4,229.34), though 2 of its 6 searches ended above PyVRP alone's
+  better one (single searches vary by up to 25 % between seeds); at 200 orders two
+  and three parts were level with PyVRP alone and three and four better, one run
+  each, while at 300 three and four lost to two and three: no part count is
+  supported at every size, so PyVRP alone stays below 250 requests; at 126 orders
+  (10 chilled orders with no refrigerated van in their part) by parts was worse.
+  Neither part count won everywhere (3 parts beat 2 at 400 orders, 2 beat 3 at 300),
   so the two cores race neighbouring counts;
 - above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
   alone, on the whole budget (beside it the second PyVRP search above; from
