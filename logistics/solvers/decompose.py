@@ -18,9 +18,9 @@ delivers in town). :class:`Decomposed` therefore
    so orders can still move between parts.
 
 It returns the cheaper checked plan of the union and the last search. Measured on the
-collectives at 20 s (``benchmarks/results/2026-12-03-decompose.md``): in a first version,
-giving the parts 40 % of the budget instead of 60 % was worse on all five collectives of 200-400
-orders.
+collectives at 20 s (``benchmarks/results/2026-12-03-decompose.md``): in a first
+version, giving the parts 40 % of the budget instead of 60 % was worse on all five
+collectives of 200-400 orders.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ best plan the checker accepts:
 1. up to :data:`SMALL_REQUESTS` requests, PyVRP from scratch then OR-Tools from its
    plan (:class:`~.chain.Chain`, PyVRP on :data:`CHAIN_SHARE` of the budget); above
    it, PyVRP alone on the whole budget (by parts from
-   :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests); when PyVRP supports the problem (one time
-   window per visit of a shipment; restricting visits to one window was measured
+   :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests); when PyVRP supports the
+   problem (one time window per visit of a shipment; restricting visits to one window was measured
    worse, see ``benchmarks/bench_pyvrp_windows.py``): on a generated 40-farm,
    400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
    OR-Tools searches were stuck near the separate plan with 26 orders unserved
