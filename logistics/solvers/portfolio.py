@@ -12,8 +12,8 @@ best plan the checker accepts:
    it, PyVRP alone on the whole budget (by parts from
    :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests); when PyVRP supports the
    problem (one time window per visit of a shipment; restricting visits to one
-   window was measured worse, see ``benchmarks/bench_pyvrp_windows.py``): on a generated 40-farm,
-   400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
+   window was measured worse, see ``benchmarks/bench_pyvrp_windows.py``): on a
+   generated 40-farm, 400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
    OR-Tools searches were stuck near the separate plan with 26 orders unserved
    (OR-Tools' cost insertion had not finished its first solution); on Melun, OR-Tools
    from PyVRP's plan moved the one tour onto a better-placed farm's van (125.60 vs
