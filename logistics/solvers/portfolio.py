@@ -7,17 +7,17 @@ vs 730-897 EUR from scratch at 30 s; OR-Tools with local cheapest *cost* inserti
 reached 674 EUR). So within the budget ``auto`` runs several searches and keeps the
 best plan the checker accepts:
 
-1. up to :data:`SMALL_REQUESTS` requests, PyVRP from scratch then OR-Tools from its
-   plan (:class:`~.chain.Chain`, PyVRP on :data:`CHAIN_SHARE` of the budget); above
-   it, PyVRP alone on the whole budget (by parts from
-   :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests); when PyVRP supports the
-   problem (one time window per visit of a shipment; restricting visits to one
-   window was measured worse, see ``benchmarks/bench_pyvrp_windows.py``): on a
-   generated 40-farm, 400-order collective PyVRP served every order for 4,947 EUR at 20 s where both
-   OR-Tools searches were stuck near the separate plan with 26 orders unserved
-   (OR-Tools' cost insertion had not finished its first solution); on Melun, OR-Tools
-   from PyVRP's plan moved the one tour onto a better-placed farm's van (125.60 vs
-   134.28 EUR, ``benchmarks/results/2026-12-02-chain.md``);
+1. up to :data:`SMALL_REQUESTS` requests, PyVRP from scratch then OR-Tools from its plan
+   (:class:`~.chain.Chain`, PyVRP on :data:`CHAIN_SHARE` of the budget); above it, PyVRP
+   alone on the whole budget (by parts from :data:`~.decompose.DECOMPOSE_MIN_REQUESTS`
+   requests); when PyVRP supports the problem (one time window per visit of a shipment;
+   restricting visits to one window was measured worse, see
+   ``benchmarks/bench_pyvrp_windows.py``): on a generated 40-farm, 400-order collective
+   PyVRP served every order for 4,947 EUR at 20 s where both OR-Tools searches were
+   stuck near the separate plan with 26 orders unserved (OR-Tools' cost insertion had
+   not finished its first solution); on Melun, OR-Tools from PyVRP's plan moved the one
+   tour onto a better-placed farm's van (125.60 vs 134.28 EUR,
+   ``benchmarks/results/2026-12-02-chain.md``);
 2. on two cores and 50 requests or more, a second PyVRP search: the chain again with
    seed 2 (up to :data:`SMALL_REQUESTS` requests), or PyVRP alone with seed 2 and a
    shorter late-acceptance history (:data:`SECOND_HISTORY`);
