@@ -267,6 +267,10 @@ class Decomposed:
                     time_limit_s=budget * len(part.requests) / total,
                 ),
             )
+            if part.problem.vehicles and part.problem.requests
+            # No van in the part (or nothing to carry): its orders wait for the
+            # search on the whole.
+            else Plan(routes=(), unserved=tuple(range(len(part.requests))))
             for part in parts
         ]
         union = merge_parts(problem, parts, plans)

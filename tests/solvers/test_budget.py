@@ -57,6 +57,29 @@ def test_thousand_vehicles_and_one_second_end_within_2_5_s(
     assert _timed(problem, params, backend) < 2.5
 
 
+@pytest.mark.parametrize("searches", [1, 2])
+def test_search_by_parts_ends_within_the_bound(searches: int) -> None:
+    """300 shipments from five farms (searched by parts from 250 requests) and a 1 s
+    budget: the parts, the search on the whole and every other search of the
+    portfolio end within 2.5 s."""
+    pytest.importorskip("pyvrp")
+    from logistics.solvers.decompose import DECOMPOSE_MIN_REQUESTS
+
+    problem = _shipments(20, n=DECOMPOSE_MIN_REQUESTS + 50)
+    by_farm = tuple(
+        replace(r, group=f"farm {problem.visits[r.pickup].location}")
+        for r in problem.requests
+        if r.pickup is not None
+    )
+    problem = replace(problem, requests=by_farm)
+    params = SolveParams(time_limit_s=1, parallel_searches=searches)
+    t0 = time.perf_counter()
+    plan = solve(problem, params)
+    assert time.perf_counter() - t0 < 2.5
+    assert check_plan(problem, plan) == []
+    assert "pyvrp by" in plan.backend
+
+
 def test_pyvrp_second_search_shares_the_budget(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -185,3 +186,21 @@ def test_one_area_is_one_search() -> None:
     inner = _Recorder()
     Decomposed(inner).solve(single, SolveParams(time_limit_s=1))
     assert len(inner.calls) == 1
+
+
+def test_a_part_without_vans_waits_for_the_whole_search() -> None:
+    """When no van is in a part, its orders are left to the search on the whole,
+    which serves them with the other part's vans."""
+    problem = _problem()
+    west_vans = tuple(v for v in problem.vehicles if not v.owner.startswith("e"))
+    only_west = replace(
+        problem,
+        vehicles=west_vans,
+        requests=tuple(replace(r, allowed_vehicles=None) for r in problem.requests),
+    )
+    inner = _Recorder()
+    plan = Decomposed(inner, parts=2).solve(only_west, SolveParams(time_limit_s=2))
+    # The west part, then the whole: the east part (no van) is not searched.
+    assert [len(p.requests) for p, _ in inner.calls] == [8, 14]
+    assert check_plan(only_west, plan) == []
+    assert plan.unserved == ()
