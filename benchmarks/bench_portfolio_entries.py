@@ -7,7 +7,7 @@ Usage::
 
 An entry is ``KIND@SECONDS``: ``pyvrpN`` (PyVRP from scratch, seed N, PyVRP's own
 search parameters), ``pyvrpNhH`` (the same with late-acceptance history H, as the
-project sets it), ``chain`` (the portfolio's PyVRP then OR-Tools), ``lcci``,
+project sets it), ``chain`` / ``chainN`` (the portfolio's PyVRP then OR-Tools, seed 1 / N), ``lcci``,
 ``lci``, ``pci`` (OR-Tools from scratch with local cheapest cost insertion, local
 cheapest insertion, parallel cheapest insertion, then guided local search),
 ``warm`` (OR-Tools from the separate plan), ``lcci1`` / ``lci1`` (OR-Tools' first
@@ -62,16 +62,20 @@ def _first_only(first: FirstSolution) -> Runner:
     return run
 
 
-def _chain(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
+def _chain(seed: int) -> Runner:
     """The portfolio's first search: PyVRP (the project's settings) then OR-Tools."""
-    chain = Chain(PyVrpSolver(), OrToolsSolver(), CHAIN_SHARE)
-    return chain.solve(prep.problem, SolveParams(time_limit_s=limit_s))
+
+    def run(prep: Prepared, limit_s: float, start: Solution | None) -> Plan:
+        chain = Chain(PyVrpSolver(), OrToolsSolver(), CHAIN_SHARE)
+        return chain.solve(prep.problem, SolveParams(time_limit_s=limit_s, seed=seed))
+
+    return run
 
 
 def _runner(kind: str) -> Runner:
     """The benchmark's runner for a search kind (see the module notes)."""
-    if kind == "chain":
-        return _chain
+    if kind.startswith("chain"):
+        return _chain(int(kind[5:] or 1))
     if kind.startswith("pyvrp") and "h" in kind[5:]:
         seed, history = kind[5:].split("h")
         return _pyvrp(warm=False, seed=int(seed), history=int(history))
