@@ -5,14 +5,14 @@ Usage::
     python -m benchmarks.bench_portfolio_entries OUT.jsonl INSTANCE:ENTRY,ENTRY ...
     python -m benchmarks.bench_portfolio_entries --markdown OUT.md IN.jsonl ...
 
-An entry is ``KIND@SECONDS``: ``pyvrpN`` (PyVRP from scratch, seed N, PyVRP's own
-search parameters), ``pyvrpNhH`` (the same with late-acceptance history H, as the
-project sets it), ``chain`` / ``chainN`` (the portfolio's PyVRP then OR-Tools,
-seed 1 / N), ``lcci``, ``lci``, ``pci`` (OR-Tools from scratch with local cheapest cost insertion, local
-cheapest insertion, parallel cheapest insertion, then guided local search),
-``warm`` (OR-Tools from the separate plan), ``lcci1`` / ``lci1`` (OR-Tools' first
-solution only: its wall time is the time to a first solution). Each search runs on
-one core in this process; every plan is re-checked. One JSON line per search.
+An entry is ``KIND@SECONDS``: ``pyvrpN`` (PyVRP from scratch, seed N, PyVRP's own search
+parameters), ``pyvrpNhH`` (the same with late-acceptance history H, as the project sets
+it), ``chain`` / ``chainN`` (the portfolio's PyVRP then OR-Tools, seed 1 / N), ``lcci``,
+``lci``, ``pci`` (OR-Tools from scratch with local cheapest cost insertion, local
+cheapest insertion, parallel cheapest insertion, then guided local search), ``warm``
+(OR-Tools from the separate plan), ``lcci1`` / ``lci1`` (OR-Tools' first solution only:
+its wall time is the time to a first solution). Each search runs on one core in this
+process; every plan is re-checked. One JSON line per search.
 """
 
 from __future__ import annotations
