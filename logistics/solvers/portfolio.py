@@ -51,11 +51,16 @@ The order depends on the problem's size, measured on the collectives family at t
 default 20 s (``benchmarks/results/2026-12-03-portfolio-entries.md``, one core per
 search):
 
-- below :data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests, the warm start
-  takes the second core instead of LCCI: at 30-80 orders the chain beat LCCI on every
-  instance, and OR-Tools from the separate plan found what neither did on
-  melun-p05-o30 (241.65 EUR against 264.68 for LCCI and 262.85 for the chain, before
-  PyVRP's penalty fix);
+- below :data:`~.pyvrp_solver.SHORT_HISTORY_MIN_REQUESTS` requests, PyVRP alone on
+  the whole budget takes the second core (with one core the warm start follows the
+  chain): on the three collectives of 30 orders at 20 s
+  (``benchmarks/results/2026-12-03-small-entries.md``) the warm start never beat the
+  chain (scenario-melun 140.56 against 122.28 EUR, melun-p05-o30 241.59 against
+  225.81), while PyVRP alone did on scenario-melun (118.49: PyVRP's last 5 s, which
+  the chain gives OR-Tools, found it); the race of both matched or beat the chain
+  beside the warm start everywhere. (Earlier, before PyVRP's penalty fix, the warm
+  start had found what neither did on melun-p05-o30: 241.65 EUR against 262.85 for
+  the chain.)
 - from there up to :data:`SMALL_REQUESTS` requests, the chain again with the next
   seed takes the second core: on the four collectives of 60-80 orders the warm start
   never beat the chain (e.g. melun-p10-o80 471.40 against 430.88 EUR, ajaccio-p10-o80
@@ -255,6 +260,10 @@ def portfolio(
             # 50-100 orders: the chain again with another seed beside it (the warm
             # start never beat the chain there; see the module notes).
             return [*scratch_pyvrp, other_seed(first, single), *warm, *lcci, *lci]
+        if params.parallel_searches >= 2 and first is not pyvrp:
+            # Below 50 orders: PyVRP alone on the whole budget beside the chain (it
+            # beat the warm start on all three collectives; see the module notes).
+            return [*scratch_pyvrp, ("pyvrp", pyvrp, single), *warm, *lcci, *lci]
         return scratch_pyvrp + warm + lcci + lci
     return [*alone, *lcci, *warm, *lci]
 
