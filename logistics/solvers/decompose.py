@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DECOMPOSE_MIN_REQUESTS",
+    "LARGE_PARTS_MIN_REQUESTS",
     "PARTS_SHARE",
     "PART_REQUESTS",
     "Decomposed",
@@ -47,6 +48,7 @@ __all__ = [
     "areas",
     "group_by_area",
     "merge_parts",
+    "part_count",
     "part_of",
 ]
 
@@ -58,11 +60,30 @@ PARTS_SHARE = 0.6
 """Share of the budget the parts' searches take together (each in proportion to its
 orders); the search on the whole problem gets the rest."""
 
-DECOMPOSE_MIN_REQUESTS = 250
+DECOMPOSE_MIN_REQUESTS = 150
 """Fewest requests for which the portfolio searches by parts (see
-:mod:`.portfolio`): better than PyVRP alone on the three collectives of 300-400
-orders; at 200 orders level or better depending on the part count, which at 300
-orders ranked the other way round."""
+:mod:`.portfolio`); at 126 orders by parts was worse than PyVRP alone."""
+
+LARGE_PARTS_MIN_REQUESTS = 250
+"""From this many requests :func:`part_count` aims at :data:`PART_REQUESTS` orders per
+part; below it, three parts."""
+
+
+def part_count(n_requests: int) -> int:
+    """Parts of the portfolio's first search by parts (the second takes one more).
+
+    Measured at 20 s on the five collectives of 200-400 orders
+    (``benchmarks/results/2026-12-03-decompose.md`` and the prototype runs there):
+    at 200 orders three parts beat two and PyVRP alone in all six runs, at 300 two
+    beat three in all four, at 400 three beat two in all three. No orders-per-part
+    rule fits all three sizes, so this follows the measurements: three parts below
+    :data:`LARGE_PARTS_MIN_REQUESTS` requests, ``round(n / PART_REQUESTS)`` (at least
+    two) from there.
+    """
+    if n_requests < LARGE_PARTS_MIN_REQUESTS:
+        return 3
+    return max(2, round(n_requests / PART_REQUESTS))
+
 
 _SLACK = 1.25
 """A part may take this many times its even share of the orders while farms are

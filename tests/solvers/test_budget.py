@@ -59,7 +59,7 @@ def test_thousand_vehicles_and_one_second_end_within_2_5_s(
 
 @pytest.mark.parametrize("searches", [1, 2])
 def test_search_by_parts_ends_within_the_bound(searches: int) -> None:
-    """300 shipments from five farms (searched by parts from 250 requests) and a 1 s
+    """200 shipments from five farms (searched by parts from 150 requests) and a 1 s
     budget: the parts, the search on the whole and every other search of the
     portfolio end within 2.5 s."""
     pytest.importorskip("pyvrp")

@@ -354,12 +354,12 @@ def test_portfolio_second_core_goes_by_size() -> None:
 
 def test_portfolio_searches_by_parts_from_decompose_min_requests() -> None:
     """From DECOMPOSE_MIN_REQUESTS requests of farms in several places, PyVRP by
-    parts (round(requests / PART_REQUESTS), at least two) races PyVRP by one part
-    more with another seed and a shorter history; with all orders from one farm
+    part_count parts races PyVRP by one part more with another seed and a shorter
+    history; with all orders from one farm
     there is nothing to split and PyVRP searches alone."""
     pytest.importorskip("pyvrp")
     from logistics.solvers import PyVrpSolver
-    from logistics.solvers.decompose import DECOMPOSE_MIN_REQUESTS
+    from logistics.solvers.decompose import DECOMPOSE_MIN_REQUESTS, part_count
     from logistics.solvers.portfolio import SECOND_HISTORY, portfolio
 
     backends = {"ortools": OrToolsSolver(), "pyvrp": PyVrpSolver()}
@@ -379,10 +379,11 @@ def test_portfolio_searches_by_parts_from_decompose_min_requests() -> None:
         ),
     )
     labels = [label for label, _, _ in portfolio(grouped, backends, RACE)]
+    k = part_count(n)
     assert labels[:2] == [
-        "pyvrp by 2 parts",
-        f"pyvrp by 3 parts seed 2 history {SECOND_HISTORY}",
+        f"pyvrp by {k} parts",
+        f"pyvrp by {k + 1} parts seed 2 history {SECOND_HISTORY}",
     ]
     alone = replace(RACE, parallel_searches=1)
     labels = [label for label, _, _ in portfolio(grouped, backends, alone)]
-    assert labels[:2] == ["pyvrp by 2 parts", "ortools lcci"]
+    assert labels[:2] == [f"pyvrp by {k} parts", "ortools lcci"]
