@@ -44,7 +44,7 @@ SNAP_ERROR_M = 3_000.0
 Such a site is an error.
 """
 
-SOLVER_RESULTS_VERSION = 16
+SOLVER_RESULTS_VERSION = 17
 """Version of everything in this package that changes a solver's plan for a given
 problem and settings (model building, backend translation, search policy). Bump it with
 such a change: it keys the plan store, so stored plans of an older version are not

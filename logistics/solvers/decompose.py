@@ -118,8 +118,9 @@ def _farms(problem: RoutingProblem) -> dict[str, int]:
 
 
 def areas(problem: RoutingProblem) -> int:
-    """How many groups (producers) have a farm, i.e. how many could be split."""
-    return len(_farms(problem))
+    """How many distinct farm locations the groups (producers) have: at most that
+    many parts (a hub's second leg, every pickup at the hub, has one)."""
+    return len(set(_farms(problem).values()))
 
 
 def group_by_area(problem: RoutingProblem, n_parts: int) -> list[list[str]]:
@@ -139,13 +140,17 @@ def group_by_area(problem: RoutingProblem, n_parts: int) -> list[list[str]]:
     names = sorted(farms)
     if n_parts < 2 or len(names) < 2:
         return [names]
-    n_parts = min(n_parts, len(names))
+    n_parts = min(n_parts, areas(problem))
+    if n_parts < 2:
+        return [names]
     locations = np.array([farms[g] for g in names])
-    rt = problem.duration[np.ix_(locations, locations)]
+    rt = problem.duration[np.ix_(locations, locations)].astype(np.int64)
     rt = rt + rt.T
     seeds = [0]
     while len(seeds) < n_parts:
-        nearest = rt[:, seeds].min(axis=1)
+        # The farm farthest from every seed, among farms not at a seed's location.
+        nearest = rt[:, seeds].min(axis=1).astype(float)
+        nearest[np.isin(locations, locations[seeds])] = -1.0
         seeds.append(int(np.argmax(nearest)))
     orders = dict.fromkeys(names, 0)
     for r in problem.requests:

@@ -14,6 +14,7 @@ from logistics.problem import Request, RoutingProblem, Vehicle, Visit
 from logistics.solvers import SolveParams
 from logistics.solvers.decompose import (
     Decomposed,
+    areas,
     group_by_area,
     merge_parts,
     part_of,
@@ -204,3 +205,21 @@ def test_a_part_without_vans_waits_for_the_whole_search() -> None:
     assert [len(p.requests) for p, _ in inner.calls] == [8, 14]
     assert check_plan(only_west, plan) == []
     assert plan.unserved == ()
+
+
+def test_groups_at_one_place_are_one_part() -> None:
+    """Producers whose orders are all picked up at one place (a hub's second leg)
+    cannot be split by area: one part, one search."""
+    problem = _problem()
+    at_hub = replace(
+        problem,
+        visits=tuple(
+            replace(v, location=0) if v.kind == "pickup" else v for v in problem.visits
+        ),
+    )
+    assert areas(at_hub) == 1
+    assert group_by_area(at_hub, 3) == [sorted(FARMS)]
+    inner = _Recorder()
+    Decomposed(inner, parts=3).solve(at_hub, SolveParams(time_limit_s=1))
+    assert len(inner.calls) == 1
+    assert areas(problem) == len(FARMS)
