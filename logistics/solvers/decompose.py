@@ -25,14 +25,13 @@ collectives of 200-400 orders.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..checker import check_plan
-from ..plan import Plan, RoutePlan, evaluate
+from ..plan import Plan, RoutePlan
+from .chain import Chain
 
 if TYPE_CHECKING:
     from ..problem import RoutingProblem
@@ -140,7 +139,7 @@ def group_by_area(problem: RoutingProblem, n_parts: int) -> list[list[str]]:
     names = sorted(farms)
     if n_parts < 2 or len(names) < 2:
         return [names]
-    n_parts = min(n_parts, areas(problem))
+    n_parts = min(n_parts, len(set(farms.values())))  # no more parts than places
     if n_parts < 2:
         return [names]
     locations = np.array([farms[g] for g in names])
@@ -247,16 +246,50 @@ def merge_parts(problem: RoutingProblem, parts: list[Part], plans: list[Plan]) -
     return Plan(routes=tuple(routes), unserved=unserved)
 
 
+class _Parts:
+    """The parts' searches in turn, each on its share of the budget (by its orders),
+    and their union: the first search of :class:`Decomposed`'s chain."""
+
+    def __init__(self, inner: Solver, groups: list[list[str]]) -> None:
+        self.inner = inner
+        self.groups = groups
+        self.name = f"{inner.name} on {len(groups)} parts"
+
+    def unsupported(self, problem: RoutingProblem) -> list[str]:
+        """What the inner backend lacks."""
+        return self.inner.unsupported(problem)
+
+    def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
+        """The union of the parts' plans (a part without vans is not searched)."""
+        parts = [part_of(problem, self.groups, i) for i in range(len(self.groups))]
+        total = sum(len(p.requests) for p in parts) or 1
+        plans = [
+            self.inner.solve(
+                part.problem,
+                replace(
+                    params,
+                    time_limit_s=params.time_limit_s * len(part.requests) / total,
+                ),
+            )
+            if part.problem.vehicles and part.problem.requests
+            # No van in the part (or nothing to carry): its orders wait for the
+            # search on the whole.
+            else Plan(routes=(), unserved=tuple(range(len(part.requests))))
+            for part in parts
+        ]
+        return merge_parts(problem, parts, plans)
+
+
 class Decomposed:
-    """``inner`` on each area's part, then on the whole from their union.
+    """``inner`` on each area's part, then on the whole from their union: a
+    :class:`~.chain.Chain` of the parts' searches and ``inner``.
 
     Parameters
     ----------
     inner
         The backend searching the parts and the whole (PyVRP in the portfolio).
     parts
-        Number of parts; by default ``round(requests / PART_REQUESTS)``, at least
-        two.
+        Number of parts; by default :func:`part_count`.
     share
         Share of the budget for the parts together.
     """
@@ -274,41 +307,12 @@ class Decomposed:
         return self.inner.unsupported(problem)
 
     def solve(self, problem: RoutingProblem, params: SolveParams) -> Plan:
-        """Search the parts in turn, then the whole; return the cheaper checked plan
-        of the parts' union and the last search (see the module notes)."""
-        t0 = time.perf_counter()
-        n_parts = self.parts or max(2, round(len(problem.requests) / PART_REQUESTS))
+        """Search the parts in turn, then the whole from the cheaper of their union
+        and the caller's checked start; return the cheaper checked plan of the union
+        and the last search (see the module notes)."""
+        n_parts = self.parts or part_count(len(problem.requests))
         groups = group_by_area(problem, n_parts)
         if len(groups) < 2 or not problem.has_shipments:
             return self.inner.solve(problem, params)
-        parts = [part_of(problem, groups, i) for i in range(len(groups))]
-        total = sum(len(p.requests) for p in parts) or 1
-        budget = params.time_limit_s * self.share
-        plans = [
-            self.inner.solve(
-                part.problem,
-                replace(
-                    params,
-                    initial=None,
-                    time_limit_s=budget * len(part.requests) / total,
-                ),
-            )
-            if part.problem.vehicles and part.problem.requests
-            # No van in the part (or nothing to carry): its orders wait for the
-            # search on the whole.
-            else Plan(routes=(), unserved=tuple(range(len(part.requests))))
-            for part in parts
-        ]
-        union = merge_parts(problem, parts, plans)
-        candidates = [p for p in (union, params.initial) if p is not None]
-        starts = [p for p in candidates if p.routes and not check_plan(problem, p)]
-        start = min(starts, key=lambda p: evaluate(problem, p)) if starts else None
-        left = params.time_limit_s - (time.perf_counter() - t0)
-        if left <= 0:
-            return replace(start or union, backend=self.name)
-        whole = self.inner.solve(
-            problem, replace(params, time_limit_s=left, initial=start)
-        )
-        plans_ok = [p for p in (whole, union) if not check_plan(problem, p)]
-        best = min(plans_ok or [whole], key=lambda p: evaluate(problem, p))
-        return replace(best, backend=self.name, wall_time_s=time.perf_counter() - t0)
+        chain = Chain(_Parts(self.inner, groups), self.inner, self.share)
+        return replace(chain.solve(problem, params), backend=self.name)

@@ -180,6 +180,19 @@ def _greedier_pyvrp(params: SolveParams) -> Entry:
     return (label, PyVrpSolver(SECOND_HISTORY), replace(params, seed=seed))
 
 
+def _by_parts(entries: list[Entry], parts: int) -> list[Entry]:
+    """The PyVRP ``entries`` searching by parts, the first on ``parts`` parts and each
+    next one on one more, labelled ``"pyvrp by <n> parts..."``."""
+    return [
+        (
+            f"pyvrp by {parts + i} parts{label.removeprefix('pyvrp')}",
+            Decomposed(solver, parts=parts + i),
+            p,
+        )
+        for i, (label, solver, p) in enumerate(entries)
+    ]
+
+
 def portfolio(
     problem: RoutingProblem, backends: dict[str, Solver], params: SolveParams
 ) -> list[Entry]:
@@ -235,16 +248,9 @@ def portfolio(
     second = [_greedier_pyvrp(single)] if params.parallel_searches >= 2 else []
     alone: list[Entry] = [("pyvrp", pyvrp, single), *second]
     if len(problem.requests) >= DECOMPOSE_MIN_REQUESTS and areas(problem) >= 2:
-        # By parts (see the module notes): the second core with one more part, the
-        # next seed and SECOND_HISTORY, so both part sizes that won are raced.
-        parts = part_count(len(problem.requests))
-        first_label = f"pyvrp by {parts} parts"
-        alone = [(first_label, Decomposed(pyvrp, parts=parts), single)]
-        if params.parallel_searches >= 2:
-            seed = params.seed + 1
-            more = Decomposed(PyVrpSolver(SECOND_HISTORY), parts=parts + 1)
-            label = f"pyvrp by {parts + 1} parts seed {seed} history {SECOND_HISTORY}"
-            alone.append((label, more, replace(single, seed=seed)))
+        # The same searches by parts (see the module notes): the second core with
+        # one more part, so both part counts that won are raced.
+        alone = _by_parts(alone, part_count(len(problem.requests)))
     if large:
         # LCCI would not finish its first solution and PyVRP needs all its budget.
         return alone
