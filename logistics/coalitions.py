@@ -25,12 +25,17 @@ to them). :func:`coalition_values` computes them:
   orders where c is not monotone, the union of two parts' plans where it is not
   subadditive for any split, each checked; :func:`monotonicity_violations` counts
   what is left.
-- **Small, size-scaled, reproducible budget.** Each solve stops after a number of
-  improving solutions that grows with the coalition's size
-  (:class:`CoalitionBudget`); the time limit is only a safety cap. A solution limit,
-  unlike a time limit, makes the search deterministic, so the same seed gives the
-  same values on any executor and under any machine load. Solves that hit the cap
-  are counted (:attr:`CoalitionValue.time_bound`).
+- **Small, size-scaled, reproducible budget.** Each solve is one PyVRP search
+  stopped after a number of iterations that grows with the coalition's requests,
+  then OR-Tools from its plan where a route waits long at its visits (the cheaper
+  kept), or, where PyVRP does not apply (several time windows per visit, not installed,
+  ``backend: ortools``), one OR-Tools search stopped after a number of improving
+  solutions that grows with its producers (:class:`CoalitionBudget`); the time
+  limit is only a safety cap. A PyVRP search that ends without a feasible plan is
+  followed by OR-Tools. An iteration or solution limit, unlike a time limit, makes
+  the search deterministic, so the same seed gives the same values on any executor
+  and under any machine load. Solves that hit the cap are counted
+  (:attr:`CoalitionValue.time_bound`).
 - **Each coalition once, cached, checked.** Coalitions are deduplicated, plans are
   kept in the plan store (a rerun solves nothing), and every kept plan passes the
   independent checker against S's fleet before its value is used.
@@ -94,9 +99,9 @@ from typing import TYPE_CHECKING
 
 from .accounting import account
 from .checker import assert_feasible
-from .exceptions import SolverError
+from .exceptions import BackendUnavailableError, SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
-from .plan import Plan
+from .plan import Plan, evaluate, schedule_route
 from .plan_store import PlanStore, plan_key
 from .solution import Solution, merge_solutions, to_solution
 from .solvers import SolveParams, solve
@@ -111,6 +116,7 @@ __all__ = [
     "CoalitionBudget",
     "CoalitionGame",
     "CoalitionValue",
+    "coalition_backend",
     "coalition_values",
     "monotonicity_violations",
     "price_solution",
@@ -131,34 +137,54 @@ STRATEGY = "pooled"
 class CoalitionBudget:
     """Search budget of one coalition solve, scaled to the coalition's size.
 
-    A coalition of k producers stops after ``solutions_base + solutions_per_producer
-    * k`` (rounded down) improving solutions, or at the safety cap of ``time_base_s +
-    time_per_producer_s * k`` seconds, whichever comes first. How the defaults were
-    chosen (exact Shapley for 12 producers, 4,095 solves, within 10 minutes on 2
-    cores) is in ``benchmarks/README.md`` (allocation).
+    A coalition's pooled problem is searched by PyVRP when it is installed and
+    supports the problem (one time window per visit; not when the scenario forces
+    ``backend: ortools``), stopped after ``iterations_base +
+    iterations_per_request_sq * r ** 2`` iterations for r requests (orders), then by
+    OR-Tools from PyVRP's plan where it waits long (see ``_search``); else by
+    OR-Tools alone. OR-Tools stops after
+    ``solutions_base + solutions_per_producer * k`` improving solutions for k
+    producers. Either limit is reproducible; the time cap of
+    ``time_base_s + time_per_producer_s * k`` seconds is a safety net. How the
+    defaults were chosen (measured coalition by coalition, then exact Shapley for 12
+    producers within 10 minutes on 2 cores) is in ``benchmarks/README.md``
+    (allocation).
 
     Parameters
     ----------
     solutions_base, solutions_per_producer
-        Solution limit (OR-Tools: improving solutions; PyVRP: iterations), the
-        reproducible stopping rule.
+        OR-Tools' solution limit (improving solutions), by producers.
+    iterations_base, iterations_per_request_sq
+        PyVRP's iteration limit, by requests: a larger problem needs more
+        iterations of PyVRP's iterated local search to reach the same quality
+        (from scratch, at 400 requests: 1,000 iterations 6,477.72 EUR, 3,000
+        5,002.57 EUR; at 47 requests 30 iterations already found what 300 did), and
+        an iteration costs about the same at any size (2-7 ms here). The
+        coefficient is the largest tried that keeps exact Shapley for 12 producers
+        within 10 minutes on 2 cores (0.01 took 10.2 min).
     time_base_s, time_per_producer_s
         Time cap, a safety net only: a solve stopped by it may differ between runs,
         and its plan seeds the larger coalitions' starts, so the difference
         spreads. With a cap of 1 + 0.2 k s, 11 of 255 solves hit it on a machine
         loaded 6 times over its 2 cores and the process pool and Dask runs of the
         same 8-producer game differed (c(N) 659.83 vs 760.48 EUR); the cap is
-        therefore generous (the solution limit normally stops a search in well
-        under a second).
+        therefore generous (the limits normally stop a search well before it).
     """
 
     solutions_base: int = 3
     solutions_per_producer: float = 0.25
+    iterations_base: int = 0
+    iterations_per_request_sq: float = 0.008
     time_base_s: float = 5.0
     time_per_producer_s: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("solutions_base", "solutions_per_producer"):
+        for name in (
+            "solutions_base",
+            "solutions_per_producer",
+            "iterations_base",
+            "iterations_per_request_sq",
+        ):
             if getattr(self, name) < 0:
                 msg = f"{name} must be >= 0; got {getattr(self, name)!r}."
                 raise ValueError(msg)
@@ -174,10 +200,27 @@ class CoalitionBudget:
         return self.time_base_s + self.time_per_producer_s * size
 
     def solution_limit(self, size: int) -> int:
-        """Solution limit of a coalition of ``size`` producers (at least 1)."""
+        """OR-Tools' solution limit for ``size`` producers (at least 1)."""
         return max(
             1, math.floor(self.solutions_base + self.solutions_per_producer * size)
         )
+
+    def iteration_limit(self, requests: int) -> int:
+        """PyVRP's iteration limit for ``requests`` requests (at least 1)."""
+        return max(
+            1,
+            math.floor(
+                self.iterations_base + self.iterations_per_request_sq * requests**2
+            ),
+        )
+
+    def limit(self, backend: str, size: int, requests: int) -> int:
+        """The stopping limit of ``backend`` (``"pyvrp"``: iterations, else
+        improving solutions) for a coalition of ``size`` producers and
+        ``requests`` requests."""
+        if backend == "pyvrp":
+            return self.iteration_limit(requests)
+        return self.solution_limit(size)
 
 
 @dataclass(frozen=True)
@@ -573,23 +616,22 @@ def _solve_one(
     initial = usable[0][0] if usable else None
     size = len(ordered)
     s = context.scenario.solver
+    backend = coalition_backend(s.backend, problem)
     params = SolveParams(
         time_limit_s=budget.time_limit_s(size),
         seed=s.seed,
-        solution_limit=budget.solution_limit(size),
+        solution_limit=budget.limit(backend, size, len(problem.requests)),
         first_solution=s.first_solution,
         initial=initial,
     )
-    # The search runs to a solution limit (reproducible); PyVRP only when asked for.
-    backend = "pyvrp" if s.backend == "pyvrp" else "ortools"
     store = context.plan_store
-    key = plan_key(problem, params, backend)
+    key = plan_key(problem, params, f"{backend} coalition")
     plan = store.load(key) if store is not None else None
     wall, capped = 0.0, False
     if plan is None:
         t0 = time.perf_counter()
         try:
-            plan = solve(problem, params, backend=backend)
+            plan = _search(problem, params, backend, budget, size)
         except SolverError:
             # No plan within the time cap (a loaded machine, a large coalition):
             # keep the best candidate, else the coalition outsources every order
@@ -619,6 +661,75 @@ def _solve_one(
         time_bound=capped or wall >= params.time_limit_s,
         wall_time_s=wall,
     )
+
+
+def coalition_backend(choice: str, problem: RoutingProblem) -> str:
+    """The backend of a coalition search: the scenario's ``choice`` when it forces
+    one, else PyVRP when it is installed and supports ``problem``, else OR-Tools."""
+    if choice != "auto":
+        return choice
+    try:
+        from .solvers.pyvrp_solver import PyVrpSolver
+
+        supported = not PyVrpSolver().unsupported(problem)
+    except BackendUnavailableError:
+        supported = False
+    return "pyvrp" if supported else "ortools"
+
+
+def _search(
+    problem: RoutingProblem,
+    params: SolveParams,
+    backend: str,
+    budget: CoalitionBudget,
+    size: int,
+) -> Plan:
+    """One coalition search, reproducible (every step stops on a count).
+
+    With PyVRP: PyVRP at its iteration limit; then, when a route of its plan waits
+    long at its visits (:func:`_waits_paid`), OR-Tools from PyVRP's plan at its
+    solution limit, the cheaper plan kept. PyVRP counts a vehicle's wait at its
+    base between two trips as paid route time, so where the model does not pay it
+    (``paid_at_base`` false) PyVRP keeps one long trip with paid waits where two
+    trips with an unpaid pause cost less; OR-Tools models the pause and splits the
+    trip (one farm of melun-p08-o60 alone: 151.44 EUR from PyVRP, 71.89 after
+    OR-Tools, in 0.01 s). A PyVRP search that ends without a feasible plan (too few
+    iterations for a large, tight problem) is followed by OR-Tools from the
+    caller's start.
+    """
+    if backend != "pyvrp":
+        return solve(problem, params, backend=backend)
+    ortools = replace(params, solution_limit=budget.solution_limit(size))
+    try:
+        first = solve(problem, params, backend="pyvrp")
+    except SolverError:
+        logger.info("%s: PyVRP found no plan; OR-Tools searches", problem.name)
+        return solve(problem, ortools, backend="ortools")
+    if not _waits_paid(problem, first):
+        return first
+    second = solve(problem, replace(ortools, initial=first), backend="ortools")
+    if evaluate(problem, second) < evaluate(problem, first):
+        return replace(second, backend=f"{second.backend} from {first.backend}")
+    return first
+
+
+WAIT_SPLIT_S = 1_800
+"""A PyVRP coalition plan is handed to OR-Tools when a route of a vehicle that may
+make another trip, unpaid at its base, waits this long in all (seconds) at its
+visits: a pause at base instead might cost less (see :func:`_search`)."""
+
+
+def _waits_paid(problem: RoutingProblem, plan: Plan) -> bool:
+    """Whether a route of ``plan`` waits :data:`WAIT_SPLIT_S` or more at its visits
+    on a vehicle whose wait at its base between trips would not be paid."""
+    for route in plan.routes:
+        v = problem.vehicles[route.vehicle]
+        if v.paid_at_base or len(route.breaks) + 1 >= v.max_trips:
+            continue
+        sched = schedule_route(problem, route.vehicle, route.visits, route.breaks)
+        if int((sched.start - sched.arrival).sum()) >= WAIT_SPLIT_S:
+            return True
+    return False
 
 
 def _outsource_all(

@@ -363,8 +363,9 @@ def fair_split(
         base = budget or CoalitionBudget()
         for r in range(replicates):
             seeded = _with_seed(context, scenario.solver.seed + r)
-            # OR-Tools ignores the seed: a replicate also searches r solutions
-            # longer, which perturbs every coalition's plan as a seed would.
+            # PyVRP's searches take the seed; OR-Tools ignores it, so a replicate
+            # also searches r solutions longer, which perturbs every OR-Tools
+            # coalition plan as a seed would.
             longer = replace(base, solutions_base=base.solutions_base + r)
             runs.append(
                 _one_split(

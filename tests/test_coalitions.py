@@ -312,3 +312,88 @@ def test_union_starts_lower_values_so_sampled_games_go_without():
         assert not alone[s].kept.startswith("union")
     lower = [s for s in pairs if started[s].cost_eur < alone[s].cost_eur - 0.01]
     assert len(lower) >= 2
+
+
+def test_coalition_iteration_limit_grows_with_the_square_of_the_requests():
+    """PyVRP's iteration limit is 0.008 r^2 (at least 1) for r requests; OR-Tools
+    keeps its solution limit by producers; each backend reads its own."""
+    budget = CoalitionBudget()
+    assert [budget.iteration_limit(r) for r in (0, 47, 100, 400)] == [1, 17, 80, 1280]
+    assert budget.limit("pyvrp", 12, 90) == 64
+    assert CoalitionBudget(iterations_base=10).iteration_limit(100) == 90
+    assert budget.limit("ortools", 12, 90) == budget.solution_limit(12) == 6
+    with pytest.raises(ValueError, match="iterations_per_request_sq"):
+        CoalitionBudget(iterations_per_request_sq=-1.0)
+
+
+def test_coalitions_are_searched_by_pyvrp_where_it_applies(melun_context):
+    """Melun's coalitions (one window per visit) go to PyVRP unless the scenario
+    forces OR-Tools; Ajaccio's (several windows per visit) to OR-Tools. A value's
+    plan names the searches that found it (PyVRP, or OR-Tools from PyVRP's plan)."""
+    pytest.importorskip("pyvrp")
+    from logistics.coalitions import coalition_backend
+
+    context = melun_context
+    members = context.producer_ids[:2]
+    problem = context.problem(members, get_strategy("pooled").fleet(context, members))
+    assert coalition_backend("auto", problem) == "pyvrp"
+    assert coalition_backend("ortools", problem) == "ortools"
+    value = coalition_values(context, [members], budget=TINY_BUDGET)
+    assert "pyvrp" in value[frozenset(members)].solution.backend
+    ajaccio = load_scenario(ROOT / "scenarios" / "ajaccio.yaml")
+    travel = build_travel(ajaccio, scenario_dir=ajaccio.source_dir)
+    other = build_context(ajaccio, travel.matrix)
+    two = other.producer_ids[:2]
+    several = other.problem(two, get_strategy("pooled").fleet(other, two))
+    assert coalition_backend("auto", several) == "ortools"
+
+
+def test_pyvrp_coalition_values_do_not_depend_on_the_time_cap(melun_context):
+    """A PyVRP coalition search stops at its iteration limit, so the same coalitions
+    searched again under a three times longer time cap give the same values to the
+    cent (the values are the same on a loaded machine and on any executor)."""
+    pytest.importorskip("pyvrp")
+    coalitions = _all(melun_context.producer_ids[:3])
+    first = coalition_values(melun_context, coalitions, budget=TINY_BUDGET)
+    longer = CoalitionBudget(
+        solutions_base=3, solutions_per_producer=0.5, time_base_s=60.0
+    )
+    second = coalition_values(melun_context, coalitions, budget=longer)
+    assert {s: v.cost_eur for s, v in first.items()} == {
+        s: v.cost_eur for s, v in second.items()
+    }
+    assert all("pyvrp" in v.solution.backend for v in second.values())
+
+
+def test_a_long_paid_wait_in_pyvrps_plan_goes_to_or_tools_which_pauses_at_base():
+    """One van that may make two trips, unpaid while parked at its base; a morning
+    and an evening delivery. PyVRP counts the time parked between trips as paid, so
+    its plan is one trip that waits for the evening window; that wait sends the plan
+    to OR-Tools, which returns to base between the two (unpaid) and costs less. The
+    coalition search keeps OR-Tools' plan and says it started from PyVRP's."""
+    pytest.importorskip("pyvrp")
+    from dataclasses import replace
+
+    from logistics.coalitions import _search, _waits_paid
+    from logistics.plan import evaluate
+    from logistics.solvers import SolveParams, solve
+
+    from .conftest import grid_problem
+
+    base = grid_problem(
+        [(0, 0), (30, 0), (0, 30)],
+        [1, 1],
+        capacity=10,
+        n_vehicles=1,
+        windows=[(0, 1_000), (20_000, 21_000)],
+    )
+    van = replace(base.vehicles[0], max_trips=2, duration_cost=10, distance_cost=1)
+    problem = replace(base, vehicles=(van,))
+    params = SolveParams(time_limit_s=20.0, seed=1, solution_limit=50)
+    alone = solve(problem, params, backend="pyvrp")
+    assert _waits_paid(problem, alone)
+    kept = _search(problem, params, "pyvrp", CoalitionBudget(), 1)
+    assert evaluate(problem, kept) < evaluate(problem, alone)
+    assert kept.backend.endswith("from pyvrp")
+    assert kept.routes[0].breaks  # two trips
+    assert not _waits_paid(problem, kept)

@@ -778,12 +778,20 @@ class _Stop:
         self.max_iterations = max_iterations
         self.iterations = 0
 
+    def _gives_up(self, now: float) -> bool:
+        """Under an iteration limit, give up after :data:`_REQUIRED_SHARE` of the
+        iterations (reproducible: a coalition's value must not depend on the
+        machine's load); else at the give-up time."""
+        if self.max_iterations is not None:
+            return self.iterations >= _REQUIRED_SHARE * self.max_iterations
+        return self.give_up is not None and now >= self.give_up
+
     def __call__(self, best_cost: float) -> bool:
         now = time.perf_counter()
         if now >= self.deadline:
             return True
         hopeless = best_cost >= _INFEASIBLE_COST
-        if hopeless and self.give_up is not None and now >= self.give_up:
+        if hopeless and self.give_up is not None and self._gives_up(now):
             return True
         self.iterations += 1
         return self.max_iterations is not None and self.iterations > self.max_iterations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -324,3 +325,25 @@ def test_lean_search_leaves_relocate_shipment_out_from_its_size(
         solver.solve(problem, SolveParams(time_limit_s=0.3))
         assert seen
         assert all("RelocateShipment" in ops for ops in seen)
+
+
+def test_an_iteration_limit_gives_up_by_iterations_not_by_the_clock() -> None:
+    """Under an iteration limit (coalition solves), a search still without a feasible
+    solution gives up after _REQUIRED_SHARE of its iterations, whatever the time: a
+    give-up time already past does not stop it, so a loaded machine gives the same
+    plan. Without a limit, the give-up time decides."""
+    from logistics.solvers.pyvrp_solver import _INFEASIBLE_COST, _REQUIRED_SHARE, _Stop
+
+    far, past = time.perf_counter() + 3600, time.perf_counter() - 1
+    limited = _Stop(far, past, 100)
+    calls = 0
+    while not limited(_INFEASIBLE_COST):
+        calls += 1
+    assert calls == int(_REQUIRED_SHARE * 100)
+    feasible = _Stop(far, past, 100)
+    calls = 0
+    while not feasible(1.0):
+        calls += 1
+    assert calls == 100
+    timed = _Stop(far, past, None)
+    assert timed(_INFEASIBLE_COST)
