@@ -229,8 +229,9 @@ many producers: 2^8 - 1 = 255 coalition solves at the coalition budget, 31 s for
 an 8-farm, 60-order collective on 2 cores shared with another 2-worker job
 (``benchmarks/results/2026-12-03-allocation-pyvrp.md``); larger ones use
 ``logistics allocate``. When the hub strategy runs, its cost is split too, under
-the same rule: 255 two-leg hub solves took 72 s for 8 farms and 60 orders through a hub on
-2 cores at load 5.5 (``benchmarks/README.md``, fair split of the hub cost)."""
+the same rule: 255 two-leg hub solves took 72 s for 8 farms and 60 orders through
+a hub on 2 cores at load 5.5 (``benchmarks/README.md``, fair split of the hub
+cost)."""
 
 _ALLOCATE_HELP = (
     "Split the pooled cost among the producers (who pays what), check the split's "
