@@ -686,8 +686,9 @@ def _search(
 ) -> Plan:
     """One coalition search, reproducible (every step stops on a count).
 
-    With PyVRP: PyVRP at its iteration limit; then, when a route of its plan waits
-    long at its visits (:func:`_waits_paid`), OR-Tools from PyVRP's plan at its
+    With PyVRP: PyVRP at its iteration limit; then, on problems of at most
+    :data:`WAIT_PASS_MAX_REQUESTS` requests where a route of its plan waits long
+    at its visits (:func:`_waits_paid`), OR-Tools from PyVRP's plan at its
     solution limit, the cheaper plan kept. PyVRP counts a vehicle's wait at its
     base between two trips as paid route time, so where the model does not pay it
     (``paid_at_base`` false) PyVRP keeps one long trip with paid waits where two
@@ -705,7 +706,9 @@ def _search(
     except SolverError:
         logger.info("%s: PyVRP found no plan; OR-Tools searches", problem.name)
         return solve(problem, ortools, backend="ortools")
-    if not _waits_paid(problem, first):
+    if len(problem.requests) > WAIT_PASS_MAX_REQUESTS or not _waits_paid(
+        problem, first
+    ):
         return first
     second = solve(problem, replace(ortools, initial=first), backend="ortools")
     if evaluate(problem, second) < evaluate(problem, first):
@@ -717,6 +720,14 @@ WAIT_SPLIT_S = 1_800
 """A PyVRP coalition plan is handed to OR-Tools when a route of a vehicle that may
 make another trip, unpaid at its base, waits this long in all (seconds) at its
 visits: a pause at base instead might cost less (see :func:`_search`)."""
+
+
+WAIT_PASS_MAX_REQUESTS = 100
+"""The OR-Tools pass runs on coalitions of at most this many requests. Above, it
+costs much and gains little (ajaccio-p40-o400, 20 farms, 191 orders: 29.6 s for
+-0.7 %; 30 farms, 290 orders: 47.4 s, beyond the 35 s time cap, for -0.3 %), while
+up to 90 orders it took 0.1-1.9 s and removed most monotonicity violations
+(``benchmarks/results/2026-12-03-allocation-pyvrp.md``)."""
 
 
 def _waits_paid(problem: RoutingProblem, plan: Plan) -> bool:
