@@ -99,12 +99,12 @@ from typing import TYPE_CHECKING
 
 from .accounting import account
 from .checker import assert_feasible
-from .exceptions import BackendUnavailableError, SolverError
+from .exceptions import SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
 from .plan import Plan, evaluate, schedule_route
 from .plan_store import PlanStore, plan_key
 from .solution import Solution, merge_solutions, to_solution
-from .solvers import SolveParams, solve
+from .solvers import SolveParams, choose_backend, solve
 from .strategies import get_strategy, plan_from_solution
 
 if TYPE_CHECKING:
@@ -665,16 +665,9 @@ def _solve_one(
 
 def coalition_backend(choice: str, problem: RoutingProblem) -> str:
     """The backend of a coalition search: the scenario's ``choice`` when it forces
-    one, else PyVRP when it is installed and supports ``problem``, else OR-Tools."""
-    if choice != "auto":
-        return choice
-    try:
-        from .solvers.pyvrp_solver import PyVrpSolver
-
-        supported = not PyVrpSolver().unsupported(problem)
-    except BackendUnavailableError:
-        supported = False
-    return "pyvrp" if supported else "ortools"
+    one, else :func:`~logistics.solvers.choose_backend`'s (PyVRP when it is
+    installed and supports ``problem``, else OR-Tools)."""
+    return choice if choice != "auto" else choose_backend(problem).name
 
 
 def _search(
