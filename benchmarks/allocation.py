@@ -1,7 +1,10 @@
 """Fair-split benchmark (issue #10): coalition solves, wall time, process pool vs Dask.
 
-Not a test. For each case, the coalition values c(S) are computed from an empty plan
-store (every coalition searched) at the default :class:`CoalitionBudget`:
+Not a test. For each case, as ``logistics allocate`` does: the separate and pooled
+plans are computed first (``compare``, the scenario's budget, on the executor), then
+the coalition values c(S) from an empty plan store (every coalition searched) at the
+default :class:`CoalitionBudget`, everyone first (the pooled plan a candidate), then
+the others with everyone's kept plan restricted to each as a candidate and start:
 
 - ``exact8`` / ``exact12``: every coalition (255 / 4,095 solves), then the exact
   Shapley value, nucleolus and best partition on them;
@@ -32,7 +35,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from logistics import build_context, build_travel, load_scenario
+from logistics import build_context, build_travel, compare, load_scenario
 from logistics.allocation import (
     best_partition,
     nucleolus,
@@ -49,7 +52,7 @@ from logistics.coalitions import (
 from logistics.executors import dask_executor, local_executor, usable_cores
 from logistics.game_repair import repair_values
 from logistics.plan_store import PlanStore
-from logistics.split import default_strata
+from logistics.split import default_strata, plan_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM_DIRS = [ROOT.parent / "shared" / "data" / "osm"]
@@ -91,8 +94,17 @@ def run_case(
         t0 = time.perf_counter()
         with _executor(kind, workers) as pool:
             started = time.perf_counter()
+            comparison = compare(
+                scenario,
+                travel=travel,
+                strategies=("separate", "pooled"),
+                executor=pool,
+                use_cache=False,
+            )
+            plans_s = time.perf_counter() - started
+            candidates = plan_candidates(context, comparison)
             if mode == "exact":
-                figures = _exact(context, pool, budget)
+                figures = _exact(context, pool, budget, candidates)
             else:
                 figures = _sampled(
                     context,
@@ -101,6 +113,7 @@ def run_case(
                     (max_samples, tolerance),
                     unions,
                     default_strata(len(players)) if strata is None else strata,
+                    candidates,
                 )
         wall = time.perf_counter() - t0
     return {
@@ -114,6 +127,8 @@ def run_case(
         "load_average_1min": os.getloadavg()[0],
         "wall_s": round(wall, 1),
         "executor_start_s": round(started - t0, 1),
+        "separate_and_pooled_s": round(plans_s, 1),
+        "pooled_plan_eur": round(comparison["pooled"].account.cost_eur, 2),
         "budget": {
             "solutions": f"{budget.solutions_base} + {budget.solutions_per_producer} k",
             "time_cap_s": f"{budget.time_base_s} + {budget.time_per_producer_s} k",
@@ -122,8 +137,12 @@ def run_case(
     }
 
 
-def _exact(context: Any, pool: Executor, budget: CoalitionBudget) -> dict[str, Any]:
-    raw = solve_game(context, budget=budget, executor=pool, repair=False)
+def _exact(
+    context: Any, pool: Executor, budget: CoalitionBudget, candidates: Any
+) -> dict[str, Any]:
+    raw = solve_game(
+        context, budget=budget, executor=pool, repair=False, candidates=candidates
+    )
     t = time.perf_counter()
     repaired, repair = repair_values(context, raw.values)
     t_repair = time.perf_counter() - t
@@ -200,10 +219,12 @@ def _sampled(
     stopping: tuple[int, float],
     unions: bool,
     strata: int | None,
+    candidates: Any,
 ) -> dict[str, Any]:
     max_samples, tolerance = stopping
     values: dict[Any, Any] = {}
     rounds = []
+    reference = []
 
     def oracle(coalitions: Any) -> dict[Any, float]:
         t = time.perf_counter()
@@ -215,13 +236,20 @@ def _sampled(
             executor=pool,
             progress=_log_progress,
             unions=unions,
+            candidates=candidates,
+            reference=reference[0] if reference else None,
         )
         values.update(new)
         rounds.append((len(coalitions), round(time.perf_counter() - t, 1)))
         return {c: values[c].cost_eur for c in coalitions if c}
 
     players = context.producer_ids
+    everyone = frozenset(players)
     t0 = time.perf_counter()
+    oracle([everyone])
+    grand_value = values[everyone]
+    reference.append((f"everyone's plan ({grand_value.kept})", grand_value.solution))
+    oracle([frozenset({p}) for p in players])
     est = shapley_sampled(
         players,
         oracle,
@@ -231,8 +259,7 @@ def _sampled(
         max_samples=max_samples,
         strata=strata,
     )
-    everyone = frozenset(players)
-    grand = oracle([everyone])[everyone]
+    grand = grand_value.cost_eur
     solves = sum(v.wall_time_s > 0 for v in values.values())
     return {
         "coalitions_valued": len(values),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .fleet import FleetVehicle
-    from .plan import Plan
+    from .plan import Plan, RoutePlan
     from .problem import RoutingProblem
     from .scenario import (
         AccessRule,
@@ -52,6 +52,7 @@ __all__ = [
     "assert_feasible",
     "check_hub_chain",
     "check_plan",
+    "check_route",
     "check_solution",
 ]
 
@@ -113,6 +114,13 @@ def check_plan(problem: RoutingProblem, plan: Plan) -> list[str]:
                 f"request {req.id!r} neither fully served nor listed unserved"
             )
     return errors
+
+
+def check_route(problem: RoutingProblem, route: RoutePlan) -> list[str]:
+    """Return every rule one vehicle's route breaks (empty when feasible): trips,
+    capacity on every leg, vehicles allowed, pickup before delivery, windows, shift
+    and paid time (what :func:`check_plan` checks of each route)."""
+    return _check_route(problem, route.vehicle, route.visits, route.breaks)
 
 
 def _check_route(

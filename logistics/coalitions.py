@@ -98,17 +98,19 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .accounting import account
-from .checker import assert_feasible
+from .checker import assert_feasible, check_solution
 from .exceptions import SolverError
 from .factors import OutsourcingTariff, outsourcing_tariff
 from .plan import Plan, evaluate, schedule_route
 from .plan_store import PlanStore, plan_key
+from .restrict import restricted_plan
 from .solution import Solution, merge_solutions, to_solution
 from .solvers import SolveParams, choose_backend, solve
 from .strategies import get_strategy, plan_from_solution
 
 if TYPE_CHECKING:
     from .context import PlanningContext
+    from .fleet import FleetVehicle
     from .game_repair import GameRepair
     from .problem import RoutingProblem
 
@@ -329,6 +331,7 @@ def coalition_values(
     candidates: Mapping[Coalition, Sequence[tuple[str, Solution]]] | None = None,
     strategy: str = STRATEGY,
     unions: bool = True,
+    reference: tuple[str, Solution] | None = None,
 ) -> dict[Coalition, CoalitionValue]:
     """Compute c(S) for ``coalitions`` not already ``known``, by increasing size.
 
@@ -361,6 +364,10 @@ def coalition_values(
         union is only ever available to the larger coalition of a sampled pair
         (S + {i} sees S's plan, S rarely sees its own parts'), which lowers every
         sampled marginal cost (see :func:`~logistics.split.fair_split`).
+    reference
+        A labelled, checked plan of a larger coalition (the best plan of everyone):
+        each S also gets it restricted to S's orders as a candidate and start
+        (:func:`~logistics.restrict.restricted_plan`; pooled only).
 
     Returns
     -------
@@ -393,7 +400,13 @@ def coalition_values(
             for c in level
         ]
         for chunk_values in _run_level(
-            context, budget, specs, executor, chunk_size, strategy
+            context,
+            budget,
+            specs,
+            executor,
+            chunk_size,
+            strategy,
+            reference if strategy == STRATEGY else None,
         ):
             for v in chunk_values:
                 values[v.members] = v
@@ -411,11 +424,15 @@ def solve_game(
     progress: Progress | None = None,
     strategy: str = STRATEGY,
     repair: bool = True,
+    candidates: Mapping[Coalition, Sequence[tuple[str, Solution]]] | None = None,
 ) -> CoalitionGame:
     """Compute c(S) for every non-empty coalition of the scenario's producers.
 
     2^n - 1 solves for n producers (4,095 for 12): see :class:`CoalitionBudget`.
-    ``strategy`` defines c(S) (see :func:`coalition_values`).
+    ``strategy`` defines c(S) (see :func:`coalition_values`). Everyone is valued
+    first (``candidates`` given, e.g. the pooled run's plan); for pooled, its kept
+    plan restricted to each other coalition is then a candidate and start of that
+    coalition (``reference`` of :func:`coalition_values`).
     With ``repair``, the values are then made monotone and subadditive where
     derived, checked plans allow it (:func:`~logistics.game_repair.repair_values`,
     no further solve).
@@ -426,13 +443,29 @@ def solve_game(
         frozenset(p for k, p in enumerate(producers) if mask >> k & 1)
         for mask in range(1, 2 ** len(producers))
     ]
-    values = coalition_values(
-        context,
-        coalitions,
-        budget=budget,
-        executor=executor,
-        progress=progress,
-        strategy=strategy,
+
+    def valued(
+        wanted: list[Coalition],
+        known: dict[Coalition, CoalitionValue] | None = None,
+        reference: tuple[str, Solution] | None = None,
+    ) -> dict[Coalition, CoalitionValue]:
+        return coalition_values(
+            context,
+            wanted,
+            budget=budget,
+            known=known,
+            executor=executor,
+            progress=progress,
+            candidates=candidates,
+            strategy=strategy,
+            reference=reference,
+        )
+
+    everyone = frozenset(producers)
+    values = valued([everyone])
+    grand = values[everyone]
+    values = valued(
+        coalitions, values, (f"everyone's plan ({grand.kept})", grand.solution)
     )
     fixed = None
     # The repair derives plans on the pooled problem of each coalition; a hub
@@ -541,18 +574,20 @@ def _run_level(
     executor: Executor | None,
     chunk_size: int | None,
     strategy: str = STRATEGY,
+    reference: tuple[str, Solution] | None = None,
 ) -> Iterable[list[CoalitionValue]]:
     """Yield the values of one level's coalitions, chunk by chunk as they finish."""
     if not specs:
         return
     if executor is None:
         for spec in specs:
-            yield _solve_chunk((context, budget, [spec], strategy))
+            yield _solve_chunk((context, budget, [spec], strategy, reference))
         return
     size = chunk_size or max(1, math.ceil(len(specs) / (4 * _workers(executor))))
     chunks = [specs[k : k + size] for k in range(0, len(specs), size)]
     futures = [
-        executor.submit(_solve_chunk, (context, budget, c, strategy)) for c in chunks
+        executor.submit(_solve_chunk, (context, budget, c, strategy, reference))
+        for c in chunks
     ]
     for future in as_completed(futures):
         yield future.result()
@@ -572,12 +607,15 @@ def _workers(executor: Executor) -> int:
     return 2
 
 
-def _solve_chunk(
-    job: tuple[PlanningContext, CoalitionBudget, list[Spec], str],
-) -> list[CoalitionValue]:
+Job = tuple[
+    "PlanningContext", "CoalitionBudget", list[Spec], str, tuple[str, Solution] | None
+]
+
+
+def _solve_chunk(job: Job) -> list[CoalitionValue]:
     """Solve, check and price a chunk of coalitions (a module-level function, so
     that executors can pickle it)."""
-    context, budget, specs, strategy = job
+    context, budget, specs, strategy, reference = job
     tariff = outsourcing_tariff()
     if strategy != STRATEGY:
         return [
@@ -585,7 +623,7 @@ def _solve_chunk(
             for members, starts in specs
         ]
     return [
-        _solve_one(context, budget, tariff, members, starts)
+        _solve_one(context, budget, tariff, members, starts, reference)
         for members, starts in specs
     ]
 
@@ -596,9 +634,10 @@ def _solve_one(
     tariff: OutsourcingTariff,
     members: Coalition,
     starts: tuple[tuple[str, Solution], ...],
+    reference: tuple[str, Solution] | None = None,
 ) -> CoalitionValue:
-    """Search S's plan from its cheapest candidate, keep the cheapest plan of all,
-    check it."""
+    """Search S's plan from its cheapest candidate (``reference`` restricted to S
+    among them), keep the cheapest plan of all, check it."""
     strategy = get_strategy(STRATEGY)
     ordered = [p for p in context.producer_ids if p in members]
     fleet = strategy.fleet(context, ordered)
@@ -611,6 +650,8 @@ def _solve_one(
         for label, sol in starts
         if (plan := plan_from_solution(problem, sol)) is not None
     ]
+    if reference is not None:
+        usable += _restricted(context, tariff, members, problem, fleet, reference)
     usable.sort(key=lambda item: item[1].cost_eur)
     priced = [value for _, value in usable]
     initial = usable[0][0] if usable else None
@@ -734,6 +775,32 @@ def _waits_paid(problem: RoutingProblem, plan: Plan) -> bool:
         if int((sched.start - sched.arrival).sum()) >= WAIT_SPLIT_S:
             return True
     return False
+
+
+def _restricted(
+    context: PlanningContext,
+    tariff: OutsourcingTariff,
+    members: Coalition,
+    problem: RoutingProblem,
+    fleet: Sequence[FleetVehicle],
+    reference: tuple[str, Solution],
+) -> list[tuple[Plan, CoalitionValue]]:
+    """The reference plan restricted to S, priced, when the checker accepts it
+    (else nothing: a restriction is only ever a candidate)."""
+    label, source = reference
+    plan = restricted_plan(problem, source)
+    if plan is None:
+        return []
+    solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
+    ordered = [p for p in context.producer_ids if p in members]
+    errors = check_solution(
+        context.scenario, context, solution, fleet=fleet, producers=ordered
+    )
+    if errors:
+        logger.warning("%s restricted to %s rejected: %s", label, ordered, errors[:3])
+        return []
+    priced = price_solution(context, tariff, members, solution, f"{label}, restricted")
+    return [(plan, priced)]
 
 
 def _outsource_all(

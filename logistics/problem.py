@@ -237,6 +237,10 @@ class RoutingProblem:
         """Whether some request is restricted to a subset of the vehicles."""
         return any(r.allowed_vehicles is not None for r in self.requests)
 
+    def has_request(self, request_id: str) -> bool:
+        """Whether a request has id ``request_id``."""
+        return request_id in self._request_positions
+
     def request_index(self, request_id: str) -> int:
         """Return the index of the request with id ``request_id``.
 

@@ -71,6 +71,7 @@ __all__ = [
     "check_split_strategy",
     "default_strata",
     "fair_split",
+    "plan_candidates",
     "split_table",
 ]
 
@@ -536,7 +537,7 @@ def _with_seed(context: PlanningContext, seed: int) -> PlanningContext:
 _STRATEGY_ORDER = ("separate", "pooled", "hub")
 
 
-def _candidates(
+def plan_candidates(
     context: PlanningContext, comparison: Comparison, strategy: str = "pooled"
 ) -> dict[frozenset[str], list[tuple[str, Any]]]:
     """The pooled plan of everyone and each producer's part of the separate plan
@@ -580,8 +581,9 @@ def _one_split(
     EUR, most samples, strata per producer)."""
     tolerance_eur, max_samples, strata = stopping
     players = context.producer_ids
-    candidates = _candidates(context, comparison, strategy)
+    candidates = plan_candidates(context, comparison, strategy)
     values: dict[frozenset[str], CoalitionValue] = {}
+    reference: list[tuple[str, Any]] = []  # everyone's plan, once valued
 
     def oracle(
         coalitions: Collection[frozenset[str]], unions: bool = True
@@ -596,6 +598,7 @@ def _one_split(
             candidates=candidates,
             strategy=strategy,
             unions=unions,
+            reference=reference[0] if reference else None,
         )
         values.update(new)
         return {c: values[c].cost_eur for c in coalitions if c}
@@ -621,6 +624,12 @@ def _one_split(
         )
     singles = [frozenset({p}) for p in players]
     everyone = frozenset(players)
+    # Everyone first: its cheapest plan (the pooled run's, or better), restricted
+    # to each coalition, is a candidate and start of every other coalition.
+    oracle([everyone])
+    if strategy == "pooled":
+        grand = values[everyone]
+        reference.append((f"everyone's plan ({grand.kept})", grand.solution))
     if exact:
         every = [
             frozenset(p for k, p in enumerate(players) if mask >> k & 1)
