@@ -45,6 +45,7 @@ from logistics.allocation import (
 from logistics.coalitions import (
     CoalitionBudget,
     coalition_values,
+    everyone_reference,
     game_of,
     monotonicity_violations,
     solve_game,
@@ -248,7 +249,7 @@ def _sampled(
     t0 = time.perf_counter()
     oracle([everyone])
     grand_value = values[everyone]
-    reference.append((f"everyone's plan ({grand_value.kept})", grand_value.solution))
+    reference.append(everyone_reference(grand_value))
     oracle([frozenset({p}) for p in players])
     est = shapley_sampled(
         players,

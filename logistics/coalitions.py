@@ -131,6 +131,7 @@ __all__ = [
     "CoalitionValue",
     "coalition_backend",
     "coalition_values",
+    "everyone_reference",
     "monotonicity_violations",
     "price_solution",
     "solve_game",
@@ -474,10 +475,7 @@ def solve_game(
 
     everyone = frozenset(producers)
     values = valued([everyone])
-    grand = values[everyone]
-    values = valued(
-        coalitions, values, (f"everyone's plan ({grand.kept})", grand.solution)
-    )
+    values = valued(coalitions, values, everyone_reference(values[everyone]))
     fixed = None
     # The repair derives plans on the pooled problem of each coalition; a hub
     # coalition's plan has two legs sharing the hub's vans, so it is not repaired
@@ -487,6 +485,12 @@ def solve_game(
 
         values, fixed = repair_values(context, values)
     return game_of(producers, values, time.perf_counter() - t0, repair=fixed)
+
+
+def everyone_reference(grand: CoalitionValue) -> tuple[str, Solution]:
+    """The ``reference`` of :func:`coalition_values` from everyone's value: its
+    kept plan, labelled ``"everyone's plan (<what was kept>)"``."""
+    return f"everyone's plan ({grand.kept})", grand.solution
 
 
 def game_of(
@@ -662,7 +666,7 @@ def _solve_one(
         if (plan := plan_from_solution(problem, sol)) is not None
     ]
     if reference is not None:
-        usable += _restricted(context, tariff, members, problem, fleet, reference)
+        usable += _restricted(context, tariff, ordered, problem, fleet, reference)
     usable.sort(key=lambda item: item[1].cost_eur)
     priced = [value for _, value in usable]
     initial = usable[0][0] if usable else None
@@ -791,25 +795,26 @@ def _waits_paid(problem: RoutingProblem, plan: Plan) -> bool:
 def _restricted(
     context: PlanningContext,
     tariff: OutsourcingTariff,
-    members: Coalition,
+    ordered: list[str],
     problem: RoutingProblem,
     fleet: Sequence[FleetVehicle],
     reference: tuple[str, Solution],
 ) -> list[tuple[Plan, CoalitionValue]]:
-    """The reference plan restricted to S, priced, when the checker accepts it
-    (else nothing: a restriction is only ever a candidate)."""
+    """The reference plan restricted to S (``ordered``, its members in scenario
+    order), priced, when the checker accepts it (else nothing: a restriction is
+    only ever a candidate)."""
     label, source = reference
     plan = restricted_plan(problem, source)
     if plan is None:
         return []
     solution = to_solution(context.scenario, problem, plan, strategy=STRATEGY)
-    ordered = [p for p in context.producer_ids if p in members]
     errors = check_solution(
         context.scenario, context, solution, fleet=fleet, producers=ordered
     )
     if errors:
         logger.warning("%s restricted to %s rejected: %s", label, ordered, errors[:3])
         return []
+    members = frozenset(ordered)
     priced = price_solution(context, tariff, members, solution, f"{label}, restricted")
     return [(plan, priced)]
 

@@ -86,23 +86,19 @@ def restricted_plan(problem: RoutingProblem, source: Solution) -> Plan | None:
             orphans.extend(trips)
     if not kept and not orphans:
         return None
-    unserved: set[int] = set()
-    types = {problem.vehicles[k].type for k in kept}
     for trip in sorted(orphans, key=lambda t: (t.start_s, t.visits)):
-        if _place(problem, kept, trip, types) is not None:
-            continue
-        # No vehicle takes the whole trip (a chilled order, a smaller van): each
-        # order as a trip of its own, else unserved.
-        for alone in _by_request(problem, trip):
-            if _place(problem, kept, alone, types) is None:
-                unserved.update(problem.visits[v].request for v in alone.visits)
+        if not _place(problem, kept, trip):
+            # No vehicle takes the whole trip (a chilled order, a smaller van):
+            # each order as a trip of its own; what none takes stays unserved.
+            for alone in _by_request(problem, trip):
+                _place(problem, kept, alone)
     served = {
         problem.visits[v].request
         for trips in kept.values()
         for t in trips
         for v in t.visits
     }
-    unserved |= set(range(len(problem.requests))) - served
+    unserved = set(range(len(problem.requests))) - served
     routes = tuple(_route(k, kept[k]) for k in sorted(kept))
     return Plan(routes, tuple(sorted(unserved)), "restricted")
 
@@ -148,25 +144,20 @@ def _route(vehicle: int, trips: list[_Trip]) -> RoutePlan:
     return RoutePlan(vehicle, tuple(visits), tuple(breaks))
 
 
-def _place(
-    problem: RoutingProblem,
-    kept: dict[int, list[_Trip]],
-    trip: _Trip,
-    types: set[str],
-) -> int | None:
+def _place(problem: RoutingProblem, kept: dict[int, list[_Trip]], trip: _Trip) -> bool:
     """Put ``trip`` on the first vehicle that takes it (see the module docstring);
-    return that vehicle, or None."""
+    False when none does."""
+    types = {problem.vehicles[k].type for k in kept}
     free = [k for k in range(len(problem.vehicles)) if k not in kept]
     # Same type as the vehicles already used first: the source's choice of van.
     free.sort(key=lambda k: problem.vehicles[k].type not in types)
     for k in free:
         if not check_route(problem, _route(k, [trip])):
             kept[k] = [trip]
-            types.add(problem.vehicles[k].type)
-            return k
+            return True
     for k in sorted(kept):
         trips = sorted([*kept[k], trip], key=lambda t: t.start_s)
         if not check_route(problem, _route(k, trips)):
             kept[k] = trips
-            return k
-    return None
+            return True
+    return False

@@ -43,6 +43,7 @@ from .coalitions import (
     CoalitionGame,
     CoalitionValue,
     coalition_values,
+    everyone_reference,
     game_of,
     monotonicity_violations,
 )
@@ -628,8 +629,7 @@ def _one_split(
     # to each coalition, is a candidate and start of every other coalition.
     oracle([everyone])
     if strategy == "pooled":
-        grand = values[everyone]
-        reference.append((f"everyone's plan ({grand.kept})", grand.solution))
+        reference.append(everyone_reference(values[everyone]))
     if exact:
         every = [
             frozenset(p for k, p in enumerate(players) if mask >> k & 1)
